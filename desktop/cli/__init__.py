@@ -1,0 +1,123 @@
+"""The `roundtable` command line: one argparse tree whose command groups live in sibling modules."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line on stderr, never as a traceback."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def default_db_path() -> Path:
+    """$ROUNDTABLE_DB, else roundtable.db in the per-user data folder."""
+    env = os.environ.get("ROUNDTABLE_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("roundtable-desk", appauthor=False)) / "roundtable.db"
+
+
+class Context:
+    """What every command handler gets: parsed arguments, the database (opened on first use), output."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.db_path = Path(args.db).expanduser() if args.db else default_db_path()
+        self._db = None
+        self.out = sys.stdout
+        self.err = sys.stderr
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = self.open_db(create=True)
+        return self._db
+
+    def open_db(self, create: bool = True):
+        from knowledge.db import DatabaseError, open_db
+
+        try:
+            return open_db(self.db_path, create=create)
+        except DatabaseError as exc:
+            raise CliError(str(exc), EXIT_PARTIAL) from exc
+        except OSError as exc:
+            raise CliError(f"cannot open database {self.db_path}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
+
+    def warn(self, message: str) -> None:
+        print(f"roundtable: {message}", file=self.err)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.conn.close()
+
+
+Handler = Callable[[Context], int | None]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: one line plus the usage, exit 2
+        self.print_usage(sys.stderr)
+        print(f"roundtable: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree; each command module adds its own subcommands."""
+    from desktop.cli import core_cmd, search_cmd, tracking_cmd
+
+    parser = _Parser(
+        prog="roundtable",
+        description="Offline evidence search and recommendation tracking.",
+    )
+    parser.add_argument("--db", metavar="PATH", help="database file (default: $ROUNDTABLE_DB or the user data folder)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in (core_cmd, search_cmd, tracking_cmd):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `roundtable` script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(args)
+    handler: Handler = args.handler
+    try:
+        code = handler(ctx)
+    except CliError as exc:
+        ctx.warn(str(exc))
+        code = exc.code
+    except KeyboardInterrupt:
+        ctx.warn("interrupted; work finished so far is saved")
+        code = 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: not an error worth a traceback.
+        code = EXIT_OK
+    finally:
+        ctx.close()
+    return int(code or EXIT_OK)
+
+
+def add_command(sub: Any, name: str, handler: Handler, help: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """Add a subcommand bound to its handler."""
+    parser = sub.add_parser(name, help=help, description=help, **kwargs)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def run() -> None:
+    sys.exit(main())

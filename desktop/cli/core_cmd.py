@@ -1,0 +1,163 @@
+"""Core commands: import, documents, delete, recommendations, demo."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command
+
+KINDS = ("report", "roundtable_notes", "minutes", "guidance", "tracker", "other")
+
+
+def _date(value: str) -> str:
+    import argparse
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def register(sub: Any) -> None:
+    """Add the core commands."""
+    p = add_command(sub, "import", cmd_import, "import files or folders of documents")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--kind", choices=KINDS, help="document kind (default: guessed per file)")
+    p.add_argument("--title", help="title (default: taken from the file)")
+    p.add_argument("--date", type=_date, help="document date YYYY-MM-DD")
+    p.add_argument("--org", metavar="NAME", help="organisation the documents come from")
+    p.add_argument("--no-index", action="store_true", help="store only; embed later with `roundtable index`")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+
+    p = add_command(sub, "documents", cmd_documents, "list the documents in the database")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(sub, "delete", cmd_delete, "delete documents (their passages leave every index)")
+    p.add_argument("document_ids", nargs="+", type=int, metavar="ID")
+
+    p = add_command(sub, "recommendations", cmd_recommendations, "list the recommendations")
+    p.add_argument("--set", dest="set_slug", help="only this recommendation set")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(sub, "demo", cmd_demo, "fill the database with the built-in demo workspace")
+    p.add_argument("--no-index", action="store_true", help="skip embedding the demo passages")
+
+
+def _progress_printer(ctx: Context, quiet: bool):
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def report(done: int, total: int, label: str = "") -> None:
+        print(f"\r  {done}/{total} {label[:60]:<60}", end="", file=ctx.err, flush=True)
+        if done >= total:
+            print(file=ctx.err)
+
+    return report
+
+
+def cmd_import(ctx: Context) -> int:
+    from knowledge.library import import_paths
+
+    args = ctx.args
+    outcomes = import_paths(
+        ctx.db,
+        args.paths,
+        kind=args.kind,
+        title=args.title,
+        date=args.date,
+        org=args.org,
+        progress=_progress_printer(ctx, args.quiet),
+    )
+    imported = [o for o in outcomes if o.status == "imported"]
+    duplicates = [o for o in outcomes if o.status == "duplicate"]
+    failed = [o for o in outcomes if o.status == "failed"]
+    for outcome in failed:
+        ctx.warn(f"{outcome.path}: {outcome.reason}")
+    passages = sum(o.passages for o in imported)
+    actions = sum(o.actions for o in outcomes)
+    summary = f"imported {len(imported)} document(s), {passages} passage(s)"
+    if actions:
+        summary += f", {actions} action(s)"
+    if duplicates:
+        summary += f"; skipped {len(duplicates)} already imported"
+    if failed:
+        summary += f"; {len(failed)} failed"
+    print(summary, file=ctx.err)
+    if imported or actions:
+        _after_import(ctx, index=not args.no_index)
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _after_import(ctx: Context, index: bool) -> None:
+    """Embed new passages and suggest recommendations for new draft actions (both need the model)."""
+    if not index:
+        return
+    from indexes.sync import IndexUnavailable, sync_index
+
+    try:
+        sync_index(ctx.db, ctx.db_path, progress=_progress_printer(ctx, getattr(ctx.args, "quiet", False)))
+    except IndexUnavailable as exc:
+        ctx.warn(f"passages stored but not embedded ({exc}); keyword search works, run `roundtable index` later")
+        return
+    from indexes.matching import suggest_for_pending
+
+    suggest_for_pending(ctx.db)
+
+
+def cmd_documents(ctx: Context) -> int:
+    from knowledge.library import list_documents
+
+    docs = list_documents(ctx.db)
+    if ctx.args.json:
+        print(json.dumps(docs, ensure_ascii=False), file=ctx.out)
+        return EXIT_OK
+    for d in docs:
+        print(
+            f"{d['id']:>5}  {d['kind']:<16} {d['date'] or '':<10}  {d['passages']:>5} passages  {d['title']}",
+            file=ctx.out,
+        )
+    return EXIT_OK
+
+
+def cmd_delete(ctx: Context) -> int:
+    from knowledge.library import delete_document
+
+    missing = []
+    for doc_id in ctx.args.document_ids:
+        if not delete_document(ctx.db, doc_id):
+            missing.append(doc_id)
+    if len(missing) < len(ctx.args.document_ids):
+        from indexes.sync import IndexUnavailable, sync_index
+
+        try:
+            sync_index(ctx.db, ctx.db_path, embed=False)
+        except IndexUnavailable:
+            pass  # the vector index reconciles itself with the database on next load
+    for doc_id in missing:
+        ctx.warn(f"no document with id {doc_id}")
+    return EXIT_PARTIAL if missing else EXIT_OK
+
+
+def cmd_recommendations(ctx: Context) -> int:
+    from knowledge.codebook import list_recommendations
+
+    recs = list_recommendations(ctx.db, ctx.args.set_slug)
+    if ctx.args.set_slug and not recs:
+        raise CliError(f"no recommendation set called {ctx.args.set_slug!r}", EXIT_PARTIAL)
+    if ctx.args.json:
+        print(json.dumps([r.as_dict() for r in recs], ensure_ascii=False, indent=2), file=ctx.out)
+        return EXIT_OK
+    for r in recs:
+        print(f"{r.number}. {r.title}\n   {r.summary}\n   Addressed to: {r.addressed_to_text}\n", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_demo(ctx: Context) -> int:
+    from knowledge.demo import load_demo
+
+    report = load_demo(ctx.db)
+    print(report, file=ctx.err)
+    _after_import(ctx, index=not ctx.args.no_index)
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Derived, rebuildable indexes: embedder, vector and keyword indexes, hybrid search, matching."""

@@ -1,0 +1,1 @@
+"""Records: schema and storage, ingest, progress tracking, reports and redaction."""

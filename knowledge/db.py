@@ -1,0 +1,298 @@
+"""Open the knowledge base: one SQLite file, schema migrations keyed on PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+DOCUMENT_KINDS = ("report", "roundtable_notes", "minutes", "guidance", "tracker", "other")
+ORG_TYPES = (
+    "icb",
+    "ics",
+    "trust",
+    "imaging_network",
+    "vendor",
+    "regulator",
+    "government",
+    "national_body",
+    "professional_body",
+    "other",
+)
+ACTION_STATUSES = ("not_started", "planned", "in_progress", "blocked", "done", "dropped")
+LINK_STATES = ("suggested", "confirmed", "rejected")
+
+
+class DatabaseError(Exception):
+    """A database the user pointed at cannot be opened or is not ours."""
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO string, second precision (what every table stores)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+# Each migration is (name, SQL). Appending is the only allowed change: user_version counts how many ran.
+MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
+    (
+        "001_core",
+        f"""
+        CREATE TABLE organisations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            type TEXT NOT NULL DEFAULT 'other' CHECK (type IN {_in(ORG_TYPES)}),
+            parent_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            contact_role TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN {_in(DOCUMENT_KINDS)}),
+            date TEXT,
+            source_path TEXT,
+            content_hash TEXT NOT NULL UNIQUE,
+            organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            external_id TEXT,
+            pages INTEGER,
+            imported_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_documents_external_id ON documents(external_id);
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            page INTEGER,
+            section TEXT,
+            char_start INTEGER,
+            char_end INTEGER,
+            UNIQUE (document_id, ordinal)
+        );
+        -- Vectors live with the passages so the faiss index can be rebuilt without re-embedding.
+        CREATE TABLE passage_vectors (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE TABLE recommendation_sets (
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            source TEXT,
+            published TEXT,
+            url TEXT
+        );
+        CREATE TABLE recommendations (
+            id INTEGER PRIMARY KEY,
+            set_id INTEGER NOT NULL REFERENCES recommendation_sets(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            addressed_to TEXT NOT NULL DEFAULT '[]',   -- JSON list of organisation types
+            addressed_to_text TEXT,
+            includes TEXT NOT NULL DEFAULT '[]',       -- JSON list: what counts
+            excludes TEXT NOT NULL DEFAULT '[]',       -- JSON list: what does not
+            example_actions TEXT NOT NULL DEFAULT '[]',
+            keywords TEXT NOT NULL DEFAULT '[]',
+            source_text TEXT,
+            UNIQUE (set_id, number)
+        );
+        CREATE TABLE roundtables (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            date TEXT,
+            chair TEXT,
+            host TEXT,
+            partners TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE roundtable_documents (
+            roundtable_id INTEGER NOT NULL REFERENCES roundtables(id) ON DELETE CASCADE,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            PRIMARY KEY (roundtable_id, document_id)
+        );
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            text TEXT NOT NULL,
+            owner TEXT,
+            original_due TEXT,
+            due TEXT,
+            status TEXT NOT NULL DEFAULT 'not_started' CHECK (status IN {_in(ACTION_STATUSES)}),
+            percent INTEGER NOT NULL DEFAULT 0 CHECK (percent BETWEEN 0 AND 100),
+            source_passage_id INTEGER REFERENCES passages(id) ON DELETE SET NULL,
+            source_document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
+            source_ref TEXT,          -- e.g. 'A3' in a notes table, or a tracker row key
+            roundtable_id INTEGER REFERENCES roundtables(id) ON DELETE SET NULL,
+            draft INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_actions_org ON actions(organisation_id);
+        CREATE TABLE action_recommendations (
+            action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+            recommendation_id INTEGER NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
+            state TEXT NOT NULL DEFAULT 'suggested' CHECK (state IN {_in(LINK_STATES)}),
+            score REAL,
+            origin TEXT,              -- 'model', 'tracker', 'user'
+            decided_by TEXT,
+            decided_at TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (action_id, recommendation_id)
+        );
+        CREATE TABLE progress_updates (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,         -- when the update happened (ISO date or datetime)
+            recorded_at TEXT NOT NULL,
+            who TEXT,
+            old_status TEXT,
+            new_status TEXT,
+            old_percent INTEGER,
+            new_percent INTEGER,
+            old_due TEXT,
+            new_due TEXT,
+            note TEXT
+        );
+        CREATE INDEX idx_progress_action ON progress_updates(action_id, at);
+        CREATE TABLE evidence_links (
+            id INTEGER PRIMARY KEY,
+            passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+            recommendation_id INTEGER REFERENCES recommendations(id) ON DELETE CASCADE,
+            action_id INTEGER REFERENCES actions(id) ON DELETE CASCADE,
+            note TEXT,
+            created_at TEXT NOT NULL,
+            CHECK (recommendation_id IS NOT NULL OR action_id IS NOT NULL)
+        );
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        """,
+    ),
+    (
+        "002_keyword_index",
+        # A plain FTS5 table (not external-content) so it can carry the document title beside each
+        # passage: titles matter for keyword ranking, and triggers keep it in the same transaction.
+        """
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            text, section, title,
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER passages_ai AFTER INSERT ON passages BEGIN
+            INSERT INTO passages_fts (rowid, text, section, title)
+            VALUES (new.id, new.text, coalesce(new.section, ''),
+                    (SELECT title FROM documents WHERE id = new.document_id));
+        END;
+        CREATE TRIGGER passages_ad AFTER DELETE ON passages BEGIN
+            DELETE FROM passages_fts WHERE rowid = old.id;
+        END;
+        CREATE TRIGGER passages_au AFTER UPDATE OF text, section ON passages BEGIN
+            UPDATE passages_fts SET text = new.text, section = coalesce(new.section, '')
+            WHERE rowid = new.id;
+        END;
+        CREATE TRIGGER documents_title_au AFTER UPDATE OF title ON documents BEGIN
+            UPDATE passages_fts SET title = new.title
+            WHERE rowid IN (SELECT id FROM passages WHERE document_id = new.id);
+        END;
+        """,
+    ),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of migrations already applied to this database."""
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration the database has not seen yet; returns the names applied."""
+    applied = []
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"this database was written by a newer Roundtable Desk (schema {current}, "
+            f"this program knows {SCHEMA_VERSION})"
+        )
+    for index in range(current, SCHEMA_VERSION):
+        name, step = MIGRATIONS[index]
+        conn = db.conn
+        # executescript commits implicitly, so each migration is wrapped in its own explicit transaction.
+        conn.execute("BEGIN")
+        try:
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _split_sql(step):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {index + 1}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> sqlite_utils.Database:
+    """Open (or create) a knowledge base: WAL, foreign keys, migrations, and the built-in codebook."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        if not path.exists():
+            if not create:
+                raise DatabaseError(f"no database at {path}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif path.is_dir():
+            raise DatabaseError(f"{path} is a folder, not a database file")
+    try:
+        # isolation_level=None: transactions are explicit, through db.atomic() (sqlite-utils).
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        if str(path) != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path} is not a Roundtable Desk database ({exc})") from exc
+    if seed:
+        from knowledge.codebook import ensure_builtin_codebook
+
+        ensure_builtin_codebook(db)
+    return db
+
+
+def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
+    """Read one value from the settings table."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Store one value in the settings table."""
+    db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])

@@ -1,0 +1,1 @@
+"""Reading files into documents: readers per format, text encodings, chunking into passages."""

@@ -76,7 +76,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; each command module adds its own subcommands."""
-    from desktop.cli import core_cmd, search_cmd, tracking_cmd
+    from desktop.cli import core_cmd, report_cmd, search_cmd, tracking_cmd
 
     parser = _Parser(
         prog="roundtable",
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="database file (default: $ROUNDTABLE_DB or the user data folder)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (core_cmd, search_cmd, tracking_cmd):
+    for module in (core_cmd, search_cmd, tracking_cmd, report_cmd):
         module.register(sub)
     return parser
 

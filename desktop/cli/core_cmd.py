@@ -155,9 +155,12 @@ def cmd_recommendations(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from knowledge.demo import load_demo
+    from knowledge.demo import DemoAlreadyLoaded, load_demo
 
-    report = load_demo(ctx.db)
+    try:
+        report = load_demo(ctx.db)
+    except DemoAlreadyLoaded as exc:
+        raise CliError(str(exc), EXIT_PARTIAL) from exc
     print(report, file=ctx.err)
     _after_import(ctx, index=not ctx.args.no_index)
     return EXIT_OK

@@ -1,0 +1,88 @@
+"""The command line's core contract: recommendations, database errors, usage errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from desktop.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_recommendations_json_lists_nine_in_our_words(capsys, db_path):
+    code, out, _ = run(capsys, "--db", db_path, "recommendations", "--json")
+    assert code == 0
+    recs = json.loads(out)
+    assert [r["number"] for r in recs] == list(range(1, 10))
+    for rec in recs:
+        assert rec["title"] and len(rec["summary"]) > 60
+        assert rec["addressed_to"], rec["number"]
+    # Our own wording, not the article's sentences copied.
+    article_sentence = "Medical indemnity for AI technologies must be clarified"
+    assert all(article_sentence not in r["summary"] for r in recs)
+
+
+def test_default_database_comes_from_environment(capsys, tmp_path, monkeypatch):
+    target = tmp_path / "env.db"
+    monkeypatch.setenv("ROUNDTABLE_DB", str(target))
+    code, _, _ = run(capsys, "recommendations")
+    assert code == 0 and target.exists()
+
+
+def test_a_folder_as_database_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(capsys, "--db", tmp_path, "recommendations")
+    assert code == 1
+    assert "is a folder" in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(capsys, tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("these are my notes, not a database\n" * 50)
+    before = bogus.read_bytes()
+    code, _, err = run(capsys, "--db", bogus, "recommendations")
+    assert code == 1
+    assert "not a Roundtable Desk database" in err
+    assert bogus.read_bytes() == before
+
+
+def test_a_database_from_a_newer_version_is_refused(capsys, db_path):
+    run(capsys, "--db", db_path, "recommendations")
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    code, _, err = run(capsys, "--db", db_path, "recommendations")
+    assert code == 1 and "newer" in err
+
+
+def test_usage_errors_exit_2(capsys, db_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", str(db_path), "no-such-command"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", str(db_path), "import", "x.txt", "--date", "14/03/2024"])
+    assert exc.value.code == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_second_recommendation_set_is_data_not_code(fresh_db):
+    from knowledge.codebook import list_recommendations, load_codebook
+
+    load_codebook(
+        fresh_db,
+        {
+            "slug": "other-report",
+            "title": "Another report",
+            "recommendations": [
+                {"number": 1, "title": "Fund PACS upgrades", "summary": "Money for PACS.", "addressed_to": ["icb"]}
+            ],
+        },
+    )
+    assert len(list_recommendations(fresh_db)) == 10
+    assert [r.title for r in list_recommendations(fresh_db, "other-report")] == ["Fund PACS upgrades"]

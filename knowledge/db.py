@@ -204,6 +204,10 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
             UPDATE passages_fts SET title = new.title
             WHERE rowid IN (SELECT id FROM passages WHERE document_id = new.id);
         END;
+        -- Passages stored before this migration become searchable too.
+        INSERT INTO passages_fts (rowid, text, section, title)
+            SELECT p.id, p.text, coalesce(p.section, ''), d.title
+            FROM passages p JOIN documents d ON d.id = p.document_id;
         """,
     ),
 ]

@@ -35,7 +35,7 @@ def render_template(text: str, today: date) -> str:
 
 def load_demo(db: sqlite_utils.Database, *, today: date | None = None) -> str:
     """Import the demo documents and apply their progress histories; returns a one-line summary."""
-    from knowledge.actions import list_actions, update_progress
+    from knowledge.actions import link_recommendation, list_actions, recommendation_id, update_progress
     from knowledge.library import import_paths
 
     if get_setting(db, "demo_loaded"):
@@ -51,18 +51,23 @@ def load_demo(db: sqlite_utils.Database, *, today: date | None = None) -> str:
     if failed:  # a broken demo is a bug in the shipped resources, not a user error
         raise RuntimeError(f"demo file failed to import: {failed[0].path}: {failed[0].reason}")
 
-    history = json.loads((DEMO_DIR / "history.json").read_text(encoding="utf-8"))["updates"]
+    script = json.loads((DEMO_DIR / "history.json").read_text(encoding="utf-8"))
     actions = list_actions(db)
-    applied = 0
-    for entry in sorted(history, key=lambda e: -e["days_ago"]):
-        match = next(
-            (
-                a
-                for a in actions
-                if a["organisation"] == entry["org"] and a["text"].startswith(entry["action"])
-            ),
+
+    def find(entry: dict) -> dict | None:
+        return next(
+            (a for a in actions if a["organisation"] == entry["org"] and a["text"].startswith(entry["action"])),
             None,
         )
+
+    for entry in script.get("confirmations", []):
+        match = find(entry)
+        if match is not None:
+            rec_id = recommendation_id(db, entry["rec"])
+            link_recommendation(db, match["id"], rec_id, state="confirmed", origin="user", who=entry["who"])
+    applied = 0
+    for entry in sorted(script["updates"], key=lambda e: -e["days_ago"]):
+        match = find(entry)
         if match is None:
             continue
         update_progress(

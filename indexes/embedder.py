@@ -53,7 +53,10 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # the library raises many kinds for damaged or missing files
             raise EmbedderUnavailable(f"cannot load the embedding model from {model_path}: {exc}") from exc
         self.name = MODEL_NAME
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        # Newer sentence-transformers renamed the method (the old name warns); support both.
+        dimension = getattr(self.model, "get_embedding_dimension", None)
+        dimension = dimension or self.model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
 
     def encode(
         self,

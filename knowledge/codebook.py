@@ -107,7 +107,9 @@ def _validate(data: dict[str, Any]) -> None:
         numbers.add(rec["number"])
         unknown = set(rec.get("addressed_to", [])) - set(ORG_TYPES)
         if unknown:
-            raise CodebookError(f"recommendation {rec['number']}: unknown organisation types {sorted(unknown)}")
+            raise CodebookError(
+                f"recommendation {rec['number']}: unknown organisation types {sorted(unknown)}"
+            )
 
 
 def ensure_builtin_codebook(db: sqlite_utils.Database) -> None:

@@ -56,7 +56,11 @@ def load_demo(db: sqlite_utils.Database, *, today: date | None = None) -> str:
 
     def find(entry: dict) -> dict | None:
         return next(
-            (a for a in actions if a["organisation"] == entry["org"] and a["text"].startswith(entry["action"])),
+            (
+                a
+                for a in actions
+                if a["organisation"] == entry["org"] and a["text"].startswith(entry["action"])
+            ),
             None,
         )
 
@@ -83,4 +87,6 @@ def load_demo(db: sqlite_utils.Database, *, today: date | None = None) -> str:
     set_setting(db, "demo_loaded", today.isoformat())
     documents = sum(1 for o in outcomes if o.status == "imported")
     actions_count = len(list_actions(db))
-    return f"demo workspace loaded: {documents} documents, {actions_count} actions, {applied} progress updates"
+    return (
+        f"demo workspace loaded: {documents} documents, {actions_count} actions, {applied} progress updates"
+    )

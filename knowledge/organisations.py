@@ -3,45 +3,320 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import sqlite_utils
 
 from knowledge.db import ORG_TYPES, now_iso
 
-# Ordered: the first pattern that matches the name decides. Checked case-insensitively.
+
+class UnknownOrganisation(LookupError):
+    """A name or id that matches no organisation; str() is a one-line message for the user."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown organisation"
+
+
+# Ordered: the first pattern that matches decides. Acronyms are case-sensitive (so 'nice' in a name
+# is not NICE); phrases are wrapped in (?i:...) and match in any case.
 _TYPE_PATTERNS: list[tuple[str, str]] = [
-    (r"\bintegrated care system\b|\bICS\b", "ics"),
-    (r"\bintegrated care board\b|\bICB\b", "icb"),
-    (r"\bimaging network\b|\bdiagnostic network\b", "imaging_network"),
-    (r"\bNHS Resolution\b|\bNHS England\b|\bNHS Digital\b|\bNHS Improvement\b|\bHealth Education England\b",
-     "national_body"),
-    (r"\bMHRA\b|\bMedicines and Healthcare products Regulatory Agency\b|\bNICE\b|"
-     r"\bNational Institute for Health and Care Excellence\b|\bCare Quality Commission\b|\bCQC\b", "regulator"),
-    (r"\bDepartment of Health\b|\bDHSC\b|\bHM Treasury\b|\bCabinet Office\b", "government"),
-    (r"\bRoyal College\b|\bSociety of Radiographers\b|\bBMA\b|\bBritish Medical Association\b", "professional_body"),
-    (r"\bNHS (Foundation )?Trust\b|\bNHS FT\b|\bHospitals?\b|\bInfirmary\b|\bFoundation Trust\b", "trust"),
-    (r"\bLtd\b|\bLimited\b|\bplc\b|\bInc\b|\bLLC\b|\bGmbH\b|\bAI\b$|\bHealthineers\b|\bDiagnostics\b$", "vendor"),
+    # A legal suffix is decisive: "X Diagnostics Ltd" is a supplier whatever else its name says.
+    (r"(?i:\b(?:ltd|limited|plc|inc|llc|gmbh|corp|corporation|b\.?v|s\.?a|ag)\b\.?\s*$)", "vendor"),
+    (
+        r"\b(?:MHRA|NICE|CQC|HRA|ICO)\b|(?i:\bmedicines and healthcare products regulatory agency\b|"
+        r"\bnational institute for health and care excellence\b|\bcare quality commission\b|"
+        r"\bhealth research authority\b|\binformation commissioner)",
+        "regulator",
+    ),
+    (
+        r"\b(?:DHSC|HMT)\b|(?i:\bdepartment (?:of|for) health\b|\bhm treasury\b|\bcabinet office\b|"
+        r"\bhm government\b|\boffice for life sciences\b)",
+        "government",
+    ),
+    (
+        r"\b(?:NHSE|HEE|NHSX)\b|(?i:\bnhs (?:england|resolution|digital|improvement|supply chain|"
+        r"transformation directorate)\b|\bhealth education england\b|\bhealth innovation network\b)",
+        "national_body",
+    ),
+    (
+        r"\b(?:BMA|RCR|SoR)\b|(?i:\broyal college\b|\bsociety of radiographers\b|"
+        r"\bbritish medical association\b|"
+        r"\bbritish institute of radiology\b|\bfaculty of clinical informatics\b)",
+        "professional_body",
+    ),
+    (r"(?i:\bimaging network\b|\bdiagnostic network\b|\bimaging alliance\b)", "imaging_network"),
+    (r"(?i:\bintegrated care system\b|\bICS\b)", "ics"),
+    (r"(?i:\bintegrated care board\b|\bICB\b)", "icb"),
+    (
+        r"(?i:\bnhs (?:foundation )?trust\b|\bnhs ft\b|\bfoundation trust\b|\bhospitals?\b|\binfirmary\b|"
+        r"\bhealthcare trust\b|\bhealth and care trust\b)",
+        "trust",
+    ),
+    (r"(?i:\bhealthineers\b|\bhealthcare systems\b|\btechnologies\b)", "vendor"),
+]
+
+# Spellings people use for the types (tracker "Organisation type" columns, CLI arguments).
+_TYPE_WORDS = {
+    "icb": "integrated care board|ccg",
+    "ics": "integrated care system",
+    "trust": "nhs trust|foundation trust|nhs foundation trust|hospital|provider|ft",
+    "imaging_network": "imaging network|network",
+    "vendor": "supplier|industry|company",
+    "government": "department",
+    "national_body": "national body|arms length body",
+    "professional_body": "professional body|royal college",
+}
+_TYPE_SYNONYMS = {word: t for t, words in _TYPE_WORDS.items() for word in words.split("|")}
+
+# Phrase rewrites applied to lower-cased names so common variants compare equal.
+_NAME_REWRITES = [
+    (r"\bnhs ft\b", "nhs foundation trust"),
+    (r"\bfdn\b", "foundation"),
+    (r"\bft$", "foundation trust"),
+    (r"\bintegrated care board\b", "icb"),
+    (r"\bintegrated care system\b", "ics"),
+    (r"\blimited\b", "ltd"),
+    (r"\bsaint\b", "st"),
+    (r"^the ", ""),
 ]
 
 
 def infer_type(name: str) -> str:
-    """Guess an organisation's type from its name ('... NHS Foundation Trust' is a trust)."""
+    """Guess an organisation's type from its name ('... NHS Foundation Trust': trust), else 'other'."""
     for pattern, org_type in _TYPE_PATTERNS:
-        if re.search(pattern, name, flags=re.IGNORECASE if pattern.islower() else 0) or re.search(
-            pattern, name, flags=re.IGNORECASE
-        ):
+        if re.search(pattern, name):
             return org_type
     return "other"
 
 
-def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | None = None) -> int:
-    """The id of the organisation with this name (case-insensitive), created when new."""
-    name = " ".join(name.split())
+def parse_org_type(value: str | None) -> str | None:
+    """An organisation type from how people write it ('NHS Trust', 'Supplier', 'icb'); None if unknown."""
+    if not value:
+        return None
+    key = " ".join(re.sub(r"[^a-z_ ]", " ", value.lower()).split())
+    if key in ORG_TYPES:
+        return key
+    return _TYPE_SYNONYMS.get(key) or _TYPE_SYNONYMS.get(key.replace("_", " "))
+
+
+def normalise_name(name: str) -> str:
+    """A comparison key: 'Kent Hospitals NHS FT' equals 'kent hospitals NHS Foundation Trust'."""
+    text = name.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    for pattern, replacement in _NAME_REWRITES:
+        text = re.sub(pattern, replacement, text)
+    return text.strip()
+
+
+def _clean(name: str) -> str:
+    return " ".join(str(name).split())
+
+
+def find_organisation(db: sqlite_utils.Database, name_or_id: str | int) -> dict[str, Any] | None:
+    """The organisation with this id, exact name (any case) or normalised name; None when there is none."""
+    if isinstance(name_or_id, int) or (isinstance(name_or_id, str) and name_or_id.strip().isdigit()):
+        row = db.execute("SELECT id FROM organisations WHERE id = ?", [int(name_or_id)]).fetchone()
+        if row:
+            return get_organisation(db, row[0])
+        if isinstance(name_or_id, int):
+            return None
+    name = _clean(str(name_or_id))
+    if not name:
+        return None
     row = db.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", [name]).fetchone()
     if row:
-        return row[0]
-    if org_type not in ORG_TYPES:
-        org_type = infer_type(name)
+        return get_organisation(db, row[0])
+    key = normalise_name(name)
+    # Organisations number in the hundreds at most, so comparing keys in Python is cheap.
+    for org_id, other in db.execute("SELECT id, name FROM organisations ORDER BY id").fetchall():
+        if normalise_name(other) == key:
+            return get_organisation(db, org_id)
+    return None
+
+
+def resolve_organisation(db: sqlite_utils.Database, name_or_id: str | int) -> int:
+    """The id of an existing organisation; raises UnknownOrganisation with a readable message."""
+    found = find_organisation(db, name_or_id)
+    if found is None:
+        raise UnknownOrganisation(f"no organisation called {name_or_id!r}")
+    return found["id"]
+
+
+def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | None = None) -> int:
+    """The id of the organisation with this name (variants tolerated), created when new.
+
+    A type given for an existing organisation only replaces 'other' (a guess), never a type someone set."""
+    found = find_organisation(db, name)
+    org_type = parse_org_type(org_type) if org_type else None
+    if found:
+        if org_type and found["type"] == "other" and org_type != "other":
+            db.execute("UPDATE organisations SET type = ? WHERE id = ?", [org_type, found["id"]])
+        return found["id"]
     return db.execute(
-        "INSERT INTO organisations (name, type, created_at) VALUES (?, ?, ?)", [name, org_type, now_iso()]
+        "INSERT INTO organisations (name, type, created_at) VALUES (?, ?, ?)",
+        [_clean(name), org_type or infer_type(name), now_iso()],
     ).lastrowid
+
+
+def _check_type(org_type: str) -> str:
+    parsed = parse_org_type(org_type)
+    if parsed is None:
+        raise ValueError(f"unknown organisation type {org_type!r}; use one of: {', '.join(ORG_TYPES)}")
+    return parsed
+
+
+def add_organisation(
+    db: sqlite_utils.Database,
+    name: str,
+    org_type: str | None = None,
+    *,
+    parent: str | int | None = None,
+    contact_role: str | None = None,
+) -> int:
+    """Register a new organisation (type inferred from the name when not given); ValueError if it exists."""
+    name = _clean(name)
+    if not name:
+        raise ValueError("an organisation needs a name")
+    existing = find_organisation(db, name)
+    if existing:
+        raise ValueError(f"organisation {existing['name']!r} already exists (id {existing['id']})")
+    checked = _check_type(org_type) if org_type else infer_type(name)
+    with db.atomic():
+        parent_id = resolve_organisation(db, parent) if parent is not None else None
+        return db.execute(
+            "INSERT INTO organisations (name, type, parent_id, contact_role, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [name, checked, parent_id, contact_role or None, now_iso()],
+        ).lastrowid
+
+
+def get_organisation(db: sqlite_utils.Database, org_id: int) -> dict[str, Any] | None:
+    """One organisation as a dict (id, name, type, parent_id, parent, contact_role, created_at)."""
+    rows = list(
+        db.query(
+            "SELECT o.*, p.name AS parent FROM organisations o"
+            " LEFT JOIN organisations p ON p.id = o.parent_id"
+            " WHERE o.id = ?",
+            [org_id],
+        )
+    )
+    return dict(rows[0]) if rows else None
+
+
+def rename_organisation(db: sqlite_utils.Database, org: str | int, new_name: str) -> None:
+    """Rename; ValueError when another organisation already has that name (merge them instead)."""
+    org_id = resolve_organisation(db, org)
+    new_name = _clean(new_name)
+    if not new_name:
+        raise ValueError("the new name is empty")
+    clash = find_organisation(db, new_name)
+    if clash and clash["id"] != org_id:
+        raise ValueError(f"{clash['name']!r} already exists; merge the two organisations instead")
+    db.execute("UPDATE organisations SET name = ? WHERE id = ?", [new_name, org_id])
+
+
+def set_type(db: sqlite_utils.Database, org: str | int, org_type: str) -> None:
+    """Change an organisation's type (one of ORG_TYPES, or a common spelling of one)."""
+    checked = _check_type(org_type)
+    db.execute("UPDATE organisations SET type = ? WHERE id = ?", [checked, resolve_organisation(db, org)])
+
+
+def set_contact_role(db: sqlite_utils.Database, org: str | int, role: str | None) -> None:
+    """Record who to contact there (a role, e.g. 'Director of Digital'), or clear it with None."""
+    db.execute(
+        "UPDATE organisations SET contact_role = ? WHERE id = ?",
+        [role or None, resolve_organisation(db, org)],
+    )
+
+
+def _ancestors(db: sqlite_utils.Database, org_id: int) -> list[int]:
+    chain, seen = [], set()
+    current = db.execute("SELECT parent_id FROM organisations WHERE id = ?", [org_id]).fetchone()
+    while current and current[0] is not None and current[0] not in seen:
+        seen.add(current[0])
+        chain.append(current[0])
+        current = db.execute("SELECT parent_id FROM organisations WHERE id = ?", [current[0]]).fetchone()
+    return chain
+
+
+def set_parent(db: sqlite_utils.Database, org: str | int, parent: str | int | None) -> None:
+    """Place an organisation under another (an ICS contains its ICB and trusts); None detaches it.
+
+    Raises ValueError when that would make a cycle (an organisation inside itself)."""
+    org_id = resolve_organisation(db, org)
+    parent_id = resolve_organisation(db, parent) if parent is not None else None
+    if parent_id is not None and (parent_id == org_id or org_id in _ancestors(db, parent_id)):
+        raise ValueError("an organisation cannot be placed inside itself or one of its own members")
+    db.execute("UPDATE organisations SET parent_id = ? WHERE id = ?", [parent_id, org_id])
+
+
+def merge_organisations(db: sqlite_utils.Database, keep: str | int, duplicate: str | int) -> dict[str, int]:
+    """Fold a duplicate into the organisation kept: its actions, documents and member organisations move
+    over, then the duplicate is deleted. One transaction; returns counts of what moved."""
+    keep_id = resolve_organisation(db, keep)
+    dup_id = resolve_organisation(db, duplicate)
+    if keep_id == dup_id:
+        raise ValueError("cannot merge an organisation with itself")
+    with db.atomic():
+        kept, dup = get_organisation(db, keep_id), get_organisation(db, dup_id)
+        moved = {
+            "actions": db.execute(
+                "UPDATE actions SET organisation_id = ? WHERE organisation_id = ?", [keep_id, dup_id]
+            ).rowcount,
+            "documents": db.execute(
+                "UPDATE documents SET organisation_id = ? WHERE organisation_id = ?", [keep_id, dup_id]
+            ).rowcount,
+            "children": db.execute(
+                "UPDATE organisations SET parent_id = ? WHERE parent_id = ? AND id != ?",
+                [keep_id, dup_id, keep_id],
+            ).rowcount,
+        }
+        # The kept one inherits what it lacks; if it sat under the duplicate it takes the duplicate's place.
+        parent_id = kept["parent_id"]
+        if parent_id == dup_id or parent_id is None:
+            parent_id = dup["parent_id"] if dup["parent_id"] != keep_id else None
+        org_type = kept["type"] if kept["type"] != "other" else dup["type"]
+        db.execute(
+            "UPDATE organisations SET parent_id = ?, type = ?, contact_role = coalesce(contact_role, ?)"
+            " WHERE id = ?",
+            [parent_id, org_type, dup["contact_role"], keep_id],
+        )
+        db.execute("DELETE FROM organisations WHERE id = ?", [dup_id])
+    return moved
+
+
+def delete_organisation(db: sqlite_utils.Database, org: str | int) -> None:
+    """Delete an organisation that owns no actions; ValueError otherwise (merge it instead)."""
+    org_id = resolve_organisation(db, org)
+    count = db.execute("SELECT count(*) FROM actions WHERE organisation_id = ?", [org_id]).fetchone()[0]
+    if count:
+        raise ValueError(f"the organisation still has {count} action(s); merge it into another instead")
+    db.execute("DELETE FROM organisations WHERE id = ?", [org_id])
+
+
+def list_organisations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every organisation, by name, with its parent's name and action counts (actions, open, done)."""
+    rows = db.query(
+        """
+        SELECT o.id, o.name, o.type, o.parent_id, p.name AS parent, o.contact_role, o.created_at,
+               count(a.id) AS actions,
+               coalesce(sum(a.status IN ('not_started', 'planned', 'in_progress', 'blocked')), 0) AS open,
+               coalesce(sum(a.status = 'done'), 0) AS done,
+               coalesce(sum(a.status = 'blocked'), 0) AS blocked
+        FROM organisations o
+        LEFT JOIN organisations p ON p.id = o.parent_id
+        LEFT JOIN actions a ON a.organisation_id = o.id
+        GROUP BY o.id ORDER BY o.name COLLATE NOCASE
+        """
+    )
+    return [dict(r) for r in rows]
+
+
+def organisation_tree(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Organisations nested under their parents (each dict gains 'children'), roots sorted by name."""
+    nodes = {o["id"]: {**o, "children": []} for o in list_organisations(db)}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_id"])
+        (parent["children"] if parent else roots).append(node)
+    return roots

@@ -42,3 +42,106 @@ def fresh_db(db_path):
     db = open_db(db_path)
     yield db
     db.conn.close()
+
+
+# ---- desktop window fixtures (issue 5; used by tests/test_desktop_*.py) ------------------------------
+@pytest.fixture
+def desk_settings(tmp_path):
+    """An isolated QSettings file, so tests never read or write the user's window state."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "desk-settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_desk_window(qtbot, desk_settings, db_path):
+    """Build MainWindow on a test database; the model is the fast HashingEmbedder unless told otherwise."""
+    from desktop.window import MainWindow
+    from indexes.embedder import HashingEmbedder, get_embedder, set_embedder
+
+    windows = []
+
+    def make(path=None, *, model_loader=None, load_model=True, hashing=True):
+        if hashing:
+            set_embedder(HashingEmbedder())
+        window = MainWindow(
+            path or db_path,
+            settings=desk_settings,
+            model_loader=model_loader or get_embedder,
+            load_model=load_model,
+        )
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.workers.shutdown()
+    set_embedder(None)
+
+
+# --- search fixtures (indexes/ tests): documents inserted by SQL, and a fast fake embedder -------------
+def insert_document(db, title, passages, *, kind="report", date=None, organisation_id=None, external_id=None):
+    """Store a document and its passages directly (no importer); returns (document_id, [passage ids])."""
+    import hashlib
+
+    from knowledge.db import now_iso
+
+    digest = hashlib.sha256((title + "\x00" + "\x00".join(passages)).encode()).hexdigest()
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO documents (title, kind, date, content_hash, organisation_id, external_id,"
+            " imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [title, kind, date, digest, organisation_id, external_id, now_iso()],
+        )
+        doc_id = cursor.lastrowid
+        ids = []
+        for ordinal, text in enumerate(passages):
+            page = ordinal + 1
+            ids.append(
+                db.execute(
+                    "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end) "
+                    "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                    [doc_id, ordinal, text, page, f"Section {page}", len(text)],
+                ).lastrowid
+            )
+    return doc_id, ids
+
+
+@pytest.fixture
+def hashing_embedder():
+    """The process-wide embedder replaced by the instant HashingEmbedder for one test."""
+    from indexes.embedder import HashingEmbedder, set_embedder
+
+    embedder = HashingEmbedder()
+    set_embedder(embedder)
+    yield embedder
+    set_embedder(None)
+
+
+# --- tracking fixtures (issue 4; tests/test_extract.py): a hand-made ParsedDocument stored as the importer
+# stores it (one passage per block) and passed to knowledge.extract.extract_actions in the same transaction.
+def store_parsed(db, parsed):
+    """Store a ParsedDocument and run action extraction; returns (document_id, actions extracted)."""
+    import hashlib
+
+    from knowledge.db import now_iso
+    from knowledge.extract import extract_actions
+    from knowledge.ingest.base import StoredPassage
+
+    digest = hashlib.sha256((parsed.title + "\x00" + parsed.text + repr(parsed.rows)).encode()).hexdigest()
+    with db.atomic():
+        doc_id = db.execute(
+            "INSERT INTO documents (title, kind, date, content_hash, imported_at) VALUES (?, ?, ?, ?, ?)",
+            [parsed.title, parsed.kind or "other", parsed.date, digest, now_iso()],
+        ).lastrowid
+        stored = []
+        for ordinal, b in enumerate(parsed.blocks):
+            pid = db.execute(
+                "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [doc_id, ordinal, b.text, b.page, b.section, b.start, b.end],
+            ).lastrowid
+            stored.append(StoredPassage(pid, ordinal, b.text, b.page, b.section, b.start, b.end))
+        count = extract_actions(db, doc_id, parsed, stored)
+    return doc_id, count

@@ -80,7 +80,12 @@ def test_second_recommendation_set_is_data_not_code(fresh_db):
             "slug": "other-report",
             "title": "Another report",
             "recommendations": [
-                {"number": 1, "title": "Fund PACS upgrades", "summary": "Money for PACS.", "addressed_to": ["icb"]}
+                {
+                    "number": 1,
+                    "title": "Fund PACS upgrades",
+                    "summary": "Money for PACS.",
+                    "addressed_to": ["icb"],
+                }
             ],
         },
     )

@@ -14,7 +14,10 @@ from knowledge.library import list_documents
 
 
 def test_template_dates_are_relative_to_today():
-    assert render_template("due {{date:+3}} from {{date:-1}}", date(2026, 1, 30)) == "due 2026-02-02 from 2026-01-29"
+    assert (
+        render_template("due {{date:+3}} from {{date:-1}}", date(2026, 1, 30))
+        == "due 2026-02-02 from 2026-01-29"
+    )
 
 
 def test_demo_populates_every_kind_of_record(fresh_db):

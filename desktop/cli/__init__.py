@@ -54,7 +54,8 @@ class Context:
         except DatabaseError as exc:
             raise CliError(str(exc), EXIT_PARTIAL) from exc
         except OSError as exc:
-            raise CliError(f"cannot open database {self.db_path}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
+            reason = exc.strerror or exc
+            raise CliError(f"cannot open database {self.db_path}: {reason}", EXIT_PARTIAL) from exc
 
     def warn(self, message: str) -> None:
         print(f"roundtable: {message}", file=self.err)
@@ -82,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="roundtable",
         description="Offline evidence search and recommendation tracking.",
     )
-    parser.add_argument("--db", metavar="PATH", help="database file (default: $ROUNDTABLE_DB or the user data folder)")
+    parser.add_argument(
+        "--db", metavar="PATH", help="database file (default: $ROUNDTABLE_DB, else the user data folder)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in (core_cmd, search_cmd, tracking_cmd, report_cmd):

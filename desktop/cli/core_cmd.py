@@ -61,15 +61,18 @@ def cmd_import(ctx: Context) -> int:
     from knowledge.library import import_paths
 
     args = ctx.args
-    outcomes = import_paths(
-        ctx.db,
-        args.paths,
-        kind=args.kind,
-        title=args.title,
-        date=args.date,
-        org=args.org,
-        progress=_progress_printer(ctx, args.quiet),
-    )
+    try:
+        outcomes = import_paths(
+            ctx.db,
+            args.paths,
+            kind=args.kind,
+            title=args.title,
+            date=args.date,
+            org=args.org,
+            progress=_progress_printer(ctx, args.quiet),
+        )
+    except ValueError as exc:  # an invalid --kind/--date: a usage error, nothing was read
+        raise CliError(str(exc)) from exc
     imported = [o for o in outcomes if o.status == "imported"]
     duplicates = [o for o in outcomes if o.status == "duplicate"]
     failed = [o for o in outcomes if o.status == "failed"]
@@ -99,7 +102,9 @@ def _after_import(ctx: Context, index: bool) -> None:
     try:
         sync_index(ctx.db, ctx.db_path, progress=_progress_printer(ctx, getattr(ctx.args, "quiet", False)))
     except IndexUnavailable as exc:
-        ctx.warn(f"passages stored but not embedded ({exc}); keyword search works, run `roundtable index` later")
+        ctx.warn(
+            f"passages stored but not embedded ({exc}); keyword search works; run `roundtable index` later"
+        )
         return
     from indexes.matching import suggest_for_pending
 
@@ -150,7 +155,8 @@ def cmd_recommendations(ctx: Context) -> int:
         print(json.dumps([r.as_dict() for r in recs], ensure_ascii=False, indent=2), file=ctx.out)
         return EXIT_OK
     for r in recs:
-        print(f"{r.number}. {r.title}\n   {r.summary}\n   Addressed to: {r.addressed_to_text}\n", file=ctx.out)
+        print(f"{r.number}. {r.title}\n   {r.summary}", file=ctx.out)
+        print(f"   Addressed to: {r.addressed_to_text}\n", file=ctx.out)
     return EXIT_OK
 
 

@@ -1,9 +1,649 @@
-"""Organisation, action, dashboard and export commands (placeholder until the tracking work lands)."""
+"""Tracking commands: organisations, actions, progress returns, the dashboard and roundtables."""
 
 from __future__ import annotations
 
+import argparse
+import functools
+import json
+from datetime import date
 from typing import Any
+
+from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command
+
+STATUS_LETTERS = {
+    "blocked": "B",
+    "not_started": "N",
+    "planned": "P",
+    "in_progress": "I",
+    "done": "D",
+    "dropped": "X",
+}
+
+
+# -- argument types: a bad value is a usage error (exit 2) with one readable line ----------------------
+
+
+def _status(value: str) -> str:
+    from knowledge.actions import parse_status
+    from knowledge.db import ACTION_STATUSES
+
+    parsed = parse_status(value)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown status {value!r}; use one of: {', '.join(ACTION_STATUSES)}"
+        )
+    return parsed
+
+
+def _date(value: str) -> str:
+    from knowledge.actions import parse_date
+
+    try:
+        return parse_date(value) or ""
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _percent(value: str) -> int:
+    from knowledge.actions import parse_percent
+
+    try:
+        parsed = parse_percent(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if parsed is None:
+        raise argparse.ArgumentTypeError("percent must be a number from 0 to 100")
+    return parsed
+
+
+def _org_type(value: str) -> str:
+    from knowledge.db import ORG_TYPES
+    from knowledge.organisations import parse_org_type
+
+    parsed = parse_org_type(value)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(
+            f"unknown organisation type {value!r}; use one of: {', '.join(ORG_TYPES)}"
+        )
+    return parsed
+
+
+def _guard(handler):
+    """Turn the knowledge layer's ValueError/LookupError into one line on stderr and exit code 1."""
+
+    @functools.wraps(handler)
+    def run(ctx: Context) -> int | None:
+        try:
+            return handler(ctx)
+        except (ValueError, LookupError) as exc:
+            raise CliError(str(exc), EXIT_PARTIAL) from exc
+
+    return run
+
+
+def _print_json(ctx: Context, data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=ctx.out)
+
+
+def _group(sub: Any, name: str, help: str) -> Any:
+    parser = sub.add_parser(name, help=help, description=help)
+    group = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
+    group.required = True
+    return group
+
+
+# -- registration ------------------------------------------------------------------------------------
 
 
 def register(sub: Any) -> None:
-    """Add the tracking commands."""
+    """Add the tracking commands: org, action, return, dashboard, roundtables."""
+    _register_org(sub)
+    _register_action(sub)
+    group = _group(sub, "return", "progress returns: export a CSV form for an organisation, import it back")
+    p = add_command(group, "export", _guard(cmd_return_export), "write an organisation's return form (CSV)")
+    p.add_argument("organisation", metavar="ORG")
+    p.add_argument("--out", required=True, metavar="FILE.csv")
+    p = add_command(
+        group, "import", _guard(cmd_return_import), "apply a filled-in return as progress updates"
+    )
+    p.add_argument("path", metavar="FILE.csv")
+    p.add_argument("--who", help="who sent the return (default: the organisation)")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(
+        sub, "dashboard", _guard(cmd_dashboard), "organisations x recommendations, overdue, blocked"
+    )
+    p.add_argument("--json", action="store_true", help="the full dashboard data as JSON")
+    p.add_argument("--set", dest="set_slug", help="only this recommendation set")
+    p.add_argument("--as-at", type=_date, metavar="DATE", help="judge overdue/stale as at this date")
+
+    p = add_command(sub, "roundtables", _guard(cmd_roundtables), "list the roundtables and their actions")
+    p.add_argument("--json", action="store_true")
+
+
+def _register_org(sub: Any) -> None:
+    group = _group(sub, "org", "organisations: add, list, rename, merge, type, parent")
+    p = add_command(
+        group, "add", _guard(cmd_org_add), "register an organisation (type guessed from the name)"
+    )
+    p.add_argument("name")
+    p.add_argument("--type", type=_org_type, help="icb, ics, trust, imaging_network, vendor, regulator, ...")
+    p.add_argument("--parent", metavar="ORG", help="the organisation it belongs to (e.g. its ICS)")
+    p.add_argument("--contact-role", metavar="ROLE")
+    p = add_command(group, "list", _guard(cmd_org_list), "list organisations (as a tree) with action counts")
+    p.add_argument("--json", action="store_true")
+    p = add_command(group, "show", _guard(cmd_org_show), "one organisation and its actions")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p = add_command(group, "rename", _guard(cmd_org_rename), "rename an organisation")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    p = add_command(
+        group,
+        "merge",
+        _guard(cmd_org_merge),
+        "merge duplicates into KEEP (their actions, documents and members move to KEEP)",
+    )
+    p.add_argument("keep", metavar="KEEP")
+    p.add_argument("duplicates", nargs="+", metavar="DUPLICATE")
+    p = add_command(group, "set-type", _guard(cmd_org_set_type), "change an organisation's type")
+    p.add_argument("name")
+    p.add_argument("type", type=_org_type)
+    p = add_command(group, "set-parent", _guard(cmd_org_set_parent), "place an organisation under another")
+    p.add_argument("name")
+    p.add_argument("parent", nargs="?", metavar="PARENT")
+    p.add_argument("--none", action="store_true", help="detach it from its parent")
+    p = add_command(group, "set-contact", _guard(cmd_org_set_contact), "record the contact role")
+    p.add_argument("name")
+    p.add_argument("role")
+
+
+def _register_action(sub: Any) -> None:
+    group = _group(sub, "action", "actions: add, list, update progress, due dates, recommendation links")
+    p = add_command(group, "add", _guard(cmd_action_add), "record an action for an organisation")
+    p.add_argument("text")
+    p.add_argument("--org", required=True, metavar="ORG")
+    p.add_argument("--new-org", action="store_true", help="create the organisation if it is not registered")
+    p.add_argument("--owner")
+    p.add_argument("--due", type=_date, metavar="DATE")
+    p.add_argument("--status", type=_status, default="not_started")
+    p.add_argument("--percent", type=_percent, default=0)
+    p.add_argument(
+        "--rec",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="a recommendation it serves (confirmed); repeatable",
+    )
+    p.add_argument("--who")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(group, "list", _guard(cmd_action_list), "list actions")
+    p.add_argument("--org", metavar="ORG")
+    p.add_argument("--rec", type=int, metavar="N", help="confirmed for recommendation N")
+    p.add_argument("--status", type=_status)
+    p.add_argument("--overdue", action="store_true")
+    p.add_argument("--stale", action="store_true")
+    p.add_argument("--roundtable", type=int, metavar="ID")
+    p.add_argument("--drafts", action="store_true", help="only draft actions awaiting review")
+    p.add_argument("--as-at", type=_date, metavar="DATE")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(group, "show", _guard(cmd_action_show), "one action with its links and history")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(group, "update", _guard(cmd_action_update), "record progress: status, percent, note")
+    p.add_argument("id", type=int)
+    p.add_argument("--status", type=_status)
+    p.add_argument("--percent", type=_percent)
+    p.add_argument("--note")
+    p.add_argument("--who")
+    p.add_argument("--date", type=_date, metavar="DATE", help="when it happened (default: now)")
+
+    p = add_command(group, "due", _guard(cmd_action_due), "change the due date (a reason is required)")
+    p.add_argument("id", type=int)
+    p.add_argument("due", type=_date, metavar="DATE")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--who")
+
+    p = add_command(group, "edit", _guard(cmd_action_edit), "change wording, owner or organisation")
+    p.add_argument("id", type=int)
+    p.add_argument("--text")
+    p.add_argument("--owner")
+    p.add_argument("--org", metavar="ORG")
+    p.add_argument("--accept", action="store_true", help="accept a draft action (no longer a draft)")
+    p.add_argument("--who")
+
+    for name, handler, text in (
+        ("confirm", cmd_action_confirm, "confirm that an action serves recommendations"),
+        ("reject", cmd_action_reject, "reject suggested recommendations for an action"),
+    ):
+        p = add_command(group, name, _guard(handler), text)
+        p.add_argument("id", type=int)
+        p.add_argument("recs", type=int, nargs="+", metavar="REC")
+        p.add_argument("--set", dest="set_slug", help="recommendation set (default: the built-in one)")
+        p.add_argument("--who")
+
+    p = add_command(group, "history", _guard(cmd_action_history), "the dated history of an action")
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(group, "delete", _guard(cmd_action_delete), "delete an action and its history")
+    p.add_argument("id", type=int)
+
+    from desktop.cli import report_cmd
+
+    report_cmd.add_suggest_command(group)
+
+
+# -- organisations ---------------------------------------------------------------------------------
+
+
+def cmd_org_add(ctx: Context) -> int:
+    from knowledge.organisations import add_organisation, get_organisation
+
+    a = ctx.args
+    org_id = add_organisation(ctx.db, a.name, a.type, parent=a.parent, contact_role=a.contact_role)
+    org = get_organisation(ctx.db, org_id)
+    print(f"added organisation {org_id}: {org['name']} ({org['type']})", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_org_list(ctx: Context) -> int:
+    from knowledge.organisations import organisation_tree
+
+    tree = organisation_tree(ctx.db)
+    if ctx.args.json:
+        _print_json(ctx, tree)
+        return EXIT_OK
+
+    def show(nodes: list[dict[str, Any]], depth: int) -> None:
+        for n in nodes:
+            label = f"{'  ' * depth}{n['name']}"
+            print(
+                f"{n['id']:>4}  {label:<56} {n['type']:<17} {n['actions']:>3} actions ({n['open']} open)",
+                file=ctx.out,
+            )
+            show(n["children"], depth + 1)
+
+    show(tree, 0)
+    if not tree:
+        print("no organisations yet; add one with `roundtable org add NAME`", file=ctx.err)
+    return EXIT_OK
+
+
+def cmd_org_show(ctx: Context) -> int:
+    from knowledge.actions import list_actions
+    from knowledge.organisations import get_organisation, resolve_organisation
+
+    org = get_organisation(ctx.db, resolve_organisation(ctx.db, ctx.args.name))
+    actions = list_actions(ctx.db, organisation=org["id"])
+    if ctx.args.json:
+        _print_json(ctx, {**org, "actions": actions})
+        return EXIT_OK
+    print(
+        f"{org['name']} ({org['type']})" + (f", part of {org['parent']}" if org["parent"] else ""),
+        file=ctx.out,
+    )
+    if org["contact_role"]:
+        print(f"contact: {org['contact_role']}", file=ctx.out)
+    _print_actions(ctx, actions)
+    return EXIT_OK
+
+
+def cmd_org_rename(ctx: Context) -> int:
+    from knowledge.organisations import rename_organisation
+
+    rename_organisation(ctx.db, ctx.args.name, ctx.args.new_name)
+    print(f"renamed to {ctx.args.new_name}", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_org_merge(ctx: Context) -> int:
+    from knowledge.organisations import merge_organisations
+
+    for duplicate in ctx.args.duplicates:
+        moved = merge_organisations(ctx.db, ctx.args.keep, duplicate)
+        print(
+            f"merged {duplicate} into {ctx.args.keep}: {moved['actions']} action(s), "
+            f"{moved['documents']} document(s), {moved['children']} member organisation(s) moved",
+            file=ctx.out,
+        )
+    return EXIT_OK
+
+
+def cmd_org_set_type(ctx: Context) -> int:
+    from knowledge.organisations import set_type
+
+    set_type(ctx.db, ctx.args.name, ctx.args.type)
+    return EXIT_OK
+
+
+def cmd_org_set_parent(ctx: Context) -> int:
+    from knowledge.organisations import set_parent
+
+    if ctx.args.none == bool(ctx.args.parent):
+        raise CliError("give either a PARENT or --none")
+    set_parent(ctx.db, ctx.args.name, None if ctx.args.none else ctx.args.parent)
+    return EXIT_OK
+
+
+def cmd_org_set_contact(ctx: Context) -> int:
+    from knowledge.organisations import set_contact_role
+
+    set_contact_role(ctx.db, ctx.args.name, ctx.args.role)
+    return EXIT_OK
+
+
+# -- actions ---------------------------------------------------------------------------------------
+
+
+def _print_actions(ctx: Context, actions: list[dict[str, Any]]) -> None:
+    for a in actions:
+        recs = ",".join(map(str, a["recommendations"])) or "-"
+        flags = "".join(f" [{f}]" for f in ("overdue", "stale", "draft") if a[f])
+        print(
+            f"{a['id']:>5}  {a['rag']:<5} {a['status']:<11} {a['percent']:>3}%  due {a['due'] or '-':<10}  "
+            f"rec {recs:<5} {a['organisation'] or '-'}: {a['text']}{flags}",
+            file=ctx.out,
+        )
+
+
+def cmd_action_add(ctx: Context) -> int:
+    from knowledge.actions import confirm_link, create_action, get_action, recommendation_id
+    from knowledge.organisations import find_organisation
+
+    a = ctx.args
+    if not a.new_org and find_organisation(ctx.db, a.org) is None:
+        raise CliError(
+            f"no organisation called {a.org!r}; add it with `roundtable org add` or pass --new-org",
+            EXIT_PARTIAL,
+        )
+    rec_ids = [recommendation_id(ctx.db, n) for n in a.rec]
+    with ctx.db.atomic():
+        action_id = create_action(
+            ctx.db,
+            text=a.text,
+            organisation=a.org,
+            owner=a.owner,
+            due=a.due or None,
+            status=a.status,
+            percent=a.percent,
+            who=a.who,
+        )
+        for rec_id in rec_ids:
+            confirm_link(ctx.db, action_id, rec_id, who=a.who)
+    if a.json:
+        _print_json(ctx, get_action(ctx.db, action_id))
+    else:
+        print(f"added action {action_id}", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_action_list(ctx: Context) -> int:
+    from knowledge.actions import list_actions
+
+    a = ctx.args
+    today = date.fromisoformat(a.as_at) if a.as_at else None
+    actions = list_actions(
+        ctx.db,
+        organisation=a.org,
+        recommendation_number=a.rec,
+        status=a.status,
+        overdue=True if a.overdue else None,
+        stale=True if a.stale else None,
+        roundtable_id=a.roundtable,
+        draft=True if a.drafts else None,
+        today=today,
+    )
+    if a.json:
+        _print_json(ctx, actions)
+    else:
+        _print_actions(ctx, actions)
+    return EXIT_OK
+
+
+def _action_or_fail(ctx: Context, action_id: int) -> dict[str, Any]:
+    from knowledge.actions import get_action
+
+    action = get_action(ctx.db, action_id)
+    if action is None:
+        raise CliError(f"no action with id {action_id}", EXIT_PARTIAL)
+    return action
+
+
+def cmd_action_show(ctx: Context) -> int:
+    from knowledge.actions import action_history
+
+    action = _action_or_fail(ctx, ctx.args.id)
+    history = action_history(ctx.db, ctx.args.id)
+    if ctx.args.json:
+        _print_json(ctx, {**action, "history": history})
+        return EXIT_OK
+    print(f"action {action['id']}: {action['text']}", file=ctx.out)
+    print(f"  organisation: {action['organisation'] or '-'} ({action['org_type'] or '-'})", file=ctx.out)
+    print(
+        f"  owner: {action['owner'] or '-'}   due: {action['due'] or '-'}"
+        + (f" (originally {action['original_due']})" if action["original_due"] != action["due"] else ""),
+        file=ctx.out,
+    )
+    print(
+        f"  status: {action['status']} {action['percent']}%   RAG: {action['rag']}"
+        + ("   OVERDUE" if action["overdue"] else "")
+        + ("   STALE" if action["stale"] else "")
+        + ("   (draft)" if action["draft"] else ""),
+        file=ctx.out,
+    )
+    for link in action["links"]:
+        score = f" score {link['score']:.2f}" if link["score"] is not None else ""
+        print(
+            f"  recommendation {link['number']}: {link['state']} ({link['origin']}{score}) {link['title']}",
+            file=ctx.out,
+        )
+    _print_history(ctx, history)
+    return EXIT_OK
+
+
+def _print_history(ctx: Context, history: list[dict[str, Any]]) -> None:
+    for h in history:
+        parts = []
+        if h["new_status"] != h["old_status"]:
+            parts.append(f"{h['old_status'] or 'new'} -> {h['new_status']}")
+        if h["new_percent"] != h["old_percent"]:
+            parts.append(f"{h['new_percent']}%")
+        if h["new_due"] != h["old_due"]:
+            parts.append(f"due {h['old_due'] or '-'} -> {h['new_due'] or '-'}")
+        who = f" ({h['who']})" if h["who"] else ""
+        note = f": {h['note']}" if h["note"] else ""
+        print(f"  {h['at'][:16]:<16}{who} {'; '.join(parts)}{note}", file=ctx.out)
+
+
+def cmd_action_update(ctx: Context) -> int:
+    from knowledge.actions import update_progress
+
+    a = ctx.args
+    if a.status is None and a.percent is None and not a.note:
+        raise CliError("nothing to record: give --status, --percent or --note")
+    result = update_progress(
+        ctx.db, a.id, status=a.status, percent=a.percent, note=a.note, who=a.who, at=a.date or None
+    )
+    if result["id"] is None:
+        print(f"action {a.id} unchanged", file=ctx.out)
+    else:
+        print(f"action {a.id}: {result['new_status']} {result['new_percent']}%", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_action_due(ctx: Context) -> int:
+    from knowledge.actions import change_due_date
+
+    result = change_due_date(
+        ctx.db, ctx.args.id, ctx.args.due or None, reason=ctx.args.reason, who=ctx.args.who
+    )
+    print(f"action {ctx.args.id}: due {result['old_due'] or '-'} -> {result['new_due'] or '-'}", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_action_edit(ctx: Context) -> int:
+    from knowledge.actions import edit_action
+
+    a = ctx.args
+    _action_or_fail(ctx, a.id)
+    edit_action(
+        ctx.db,
+        a.id,
+        text=a.text,
+        owner=a.owner,
+        organisation=a.org,
+        draft=False if a.accept else None,
+        who=a.who,
+    )
+    return EXIT_OK
+
+
+def _decide(ctx: Context, decide) -> int:
+    from knowledge.actions import recommendation_id
+
+    _action_or_fail(ctx, ctx.args.id)
+    rec_ids = [recommendation_id(ctx.db, n, ctx.args.set_slug) for n in ctx.args.recs]
+    with ctx.db.atomic():
+        for rec_id in rec_ids:
+            decide(ctx.db, ctx.args.id, rec_id, who=ctx.args.who)
+    return EXIT_OK
+
+
+def cmd_action_confirm(ctx: Context) -> int:
+    from knowledge.actions import confirm_link
+
+    return _decide(ctx, confirm_link)
+
+
+def cmd_action_reject(ctx: Context) -> int:
+    from knowledge.actions import reject_link
+
+    return _decide(ctx, reject_link)
+
+
+def cmd_action_history(ctx: Context) -> int:
+    from knowledge.actions import action_history
+
+    action = _action_or_fail(ctx, ctx.args.id)
+    history = action_history(ctx.db, ctx.args.id)
+    if ctx.args.json:
+        _print_json(ctx, history)
+    else:
+        print(f"action {action['id']}: {action['text']}", file=ctx.out)
+        _print_history(ctx, history)
+    return EXIT_OK
+
+
+def cmd_action_delete(ctx: Context) -> int:
+    from knowledge.actions import delete_action
+
+    if not delete_action(ctx.db, ctx.args.id):
+        raise CliError(f"no action with id {ctx.args.id}", EXIT_PARTIAL)
+    return EXIT_OK
+
+
+# -- returns, dashboard, roundtables ---------------------------------------------------------------
+
+
+def cmd_return_export(ctx: Context) -> int:
+    from knowledge.returns import export_return
+
+    try:
+        count = export_return(ctx.db, ctx.args.organisation, ctx.args.out)
+    except OSError as exc:
+        raise CliError(f"cannot write {ctx.args.out}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
+    print(f"wrote {count} action(s) to {ctx.args.out}", file=ctx.err)
+    return EXIT_OK
+
+
+def cmd_return_import(ctx: Context) -> int:
+    from knowledge.returns import import_return
+
+    report = import_return(ctx.db, ctx.args.path, who=ctx.args.who)
+    if ctx.args.json:
+        _print_json(ctx, report.as_dict())
+    for line in report.problems:
+        ctx.warn(f"{ctx.args.path}: {line}")
+    print(report.summary(), file=ctx.err)
+    return EXIT_PARTIAL if report.problems else EXIT_OK
+
+
+def cmd_dashboard(ctx: Context) -> int:
+    from knowledge.dashboard import dashboard
+
+    today = date.fromisoformat(ctx.args.as_at) if ctx.args.as_at else None
+    data = dashboard(ctx.db, today=today, set_slug=ctx.args.set_slug)
+    if ctx.args.json:
+        _print_json(ctx, data)
+        return EXIT_OK
+    print(render_matrix(data), file=ctx.out)
+    return EXIT_OK
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def render_matrix(data: dict[str, Any]) -> str:
+    """The dashboard as compact text: one row per organisation, one column per recommendation, each cell
+    the number of confirmed actions and the letter of their worst status; then the lists."""
+    recs = data["matrix"]["recommendations"]
+    width = 38
+    lines = [
+        f"as at {data['as_at']}   {data['totals']['actions']} actions, {data['totals']['organisations']} "
+        f"organisations, {data['totals']['overdue']} overdue, {data['totals']['blocked']} blocked, "
+        f"{data['totals']['stale']} stale",
+        "",
+    ]
+    lines.append(f"{'organisation':<{width}}" + "".join(f"{'R' + str(r['number']):>5}" for r in recs))
+    for row in data["matrix"]["rows"]:
+        name = _clip(row["organisation"], width - 2)
+        cells = "".join(
+            f"{(str(c['count']) + STATUS_LETTERS[c['worst_status']]) if c else '.':>5}" for c in row["cells"]
+        )
+        lines.append(f"{name:<{width}}{cells}")
+    lines.append(
+        f"{'completion':<{width}}"
+        + "".join(
+            f"{(str(round(r['mean_percent'])) + '%') if r['mean_percent'] is not None else '-':>5}"
+            for r in data["recommendations"]
+        )
+    )
+    lines.append(
+        "cells: confirmed actions + worst status (B blocked, N not started, P planned, I in progress, "
+        "D done, X dropped)"
+    )
+    for title, key in (("Overdue", "overdue"), ("Blocked", "blocked"), ("Stale", "stale")):
+        if data[key]:
+            lines.append(f"\n{title}:")
+            for a in data[key]:
+                lines.append(
+                    f"  {a['id']:>4}  {a['organisation'] or '-'}: {_clip(a['text'], 70)}"
+                    f" (due {a['due'] or '-'})"
+                )
+    return "\n".join(lines)
+
+
+def cmd_roundtables(ctx: Context) -> int:
+    from knowledge.roundtables import list_roundtables
+
+    rows = list_roundtables(ctx.db)
+    if ctx.args.json:
+        _print_json(ctx, rows)
+        return EXIT_OK
+    for r in rows:
+        print(f"{r['id']:>4}  {r['date'] or '-':<10}  {r['title']}", file=ctx.out)
+        details = [
+            f"chair {r['chair']}" if r["chair"] else "",
+            f"host {r['host']}" if r["host"] else "",
+            f"{r['actions']} action(s), {r['drafts']} draft",
+        ]
+        print("      " + "; ".join(d for d in details if d), file=ctx.out)
+    if not rows:
+        print("no roundtables yet; import roundtable notes with `roundtable import`", file=ctx.err)
+    return EXIT_OK

@@ -1,0 +1,482 @@
+"""Organisations & actions page: organisation tree, editable actions table, links, history, returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import ops
+from desktop.pages import Page
+from desktop.qtmodels import ROW_ROLE, SORT_ROLE, ActionsTableModel
+from desktop.widgets.common import PageHeader, html_escape, status_dot, status_label
+from desktop.widgets.dialogs import (
+    DateDelegate,
+    NewActionDialog,
+    PercentDelegate,
+    ProgressDialog,
+    StatusDelegate,
+)
+
+ORG_ROLE = Qt.ItemDataRole.UserRole + 1
+LINK_ROLE = Qt.ItemDataRole.UserRole + 2
+TYPE_LABELS = {
+    "icb": "ICB",
+    "ics": "ICS",
+    "trust": "Trust",
+    "imaging_network": "Imaging network",
+    "vendor": "Vendor",
+    "regulator": "Regulator",
+    "government": "Government",
+    "national_body": "National body",
+    "professional_body": "Professional body",
+    "other": "Other",
+}
+
+
+def create_action(db: Any, job: Any, values: dict[str, Any]) -> int:
+    """Create the action and confirm the recommendations the user ticked (suggestions kept as suggested)."""
+    from knowledge.actions import confirm_link, link_recommendation
+    from knowledge.actions import create_action as _create
+
+    action_id = _create(
+        db,
+        organisation=values["organisation"],
+        text=values["text"],
+        owner=values.get("owner"),
+        due=values.get("due"),
+    )
+    action_id = int(getattr(action_id, "id", action_id))
+    for rec_id in values.get("recommendation_ids", []):
+        link_recommendation(db, action_id, rec_id, state="confirmed", origin="user")
+        confirm_link(db, action_id, rec_id)
+    return action_id
+
+
+class ActionFilter(QSortFilterProxyModel):
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_text(self, text: str) -> None:
+        self.text = text.lower().strip()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802 (Qt naming)
+        if not self.text:
+            return True
+        row = self.sourceModel().row_dict(source_row)
+        hay = " ".join(str(row.get(k) or "") for k in ("text", "organisation", "owner", "status")).lower()
+        return all(w in hay for w in self.text.split())
+
+
+class ActionsPage(Page):
+    actionSaved = Signal(int)  # an action was created or changed (after the write landed)
+
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.organisation_ids: list[int] | None = None
+        self.header = PageHeader(
+            "Organisations & actions", "Who has committed to what, and how far each has got"
+        )
+        self.new_button = self.header.add_button(QPushButton("New action…"))
+        self.new_button.setObjectName("primaryButton")
+        self.new_button.clicked.connect(self.new_action_dialog)
+        self.import_return_button = self.header.add_button(QPushButton("Import return…"))
+        self.import_return_button.clicked.connect(self.import_return_dialog)
+        self.export_return_button = self.header.add_button(QPushButton("Export return…"))
+        self.export_return_button.clicked.connect(self.export_return_dialog)
+        self.layout_.addWidget(self.header)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Organisation", "Actions"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.setMinimumWidth(300)
+        self.tree.setColumnWidth(1, 56)
+        self.tree.currentItemChanged.connect(lambda *_: self._org_selected())
+
+        right = QWidget()
+        r = QVBoxLayout(right)
+        r.setContentsMargins(12, 0, 0, 0)
+        tools = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter actions")
+        self.filter.setClearButtonEnabled(True)
+        self.progress_button = QPushButton("Update progress…")
+        self.progress_button.clicked.connect(self.progress_dialog)
+        tools.addWidget(self.filter, 1)
+        tools.addWidget(self.progress_button)
+        r.addLayout(tools)
+
+        self.model = ActionsTableModel(self)
+        self.model.editRequested.connect(self._edit_requested)
+        self.proxy = ActionFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.filter.textChanged.connect(self.proxy.set_text)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setItemDelegateForColumn(4, StatusDelegate(self.table))
+        self.table.setItemDelegateForColumn(5, PercentDelegate(self.table))
+        self.table.setItemDelegateForColumn(7, DateDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((40, 0, 150, 56, 128, 48, 110, 96)):
+            if width:
+                self.table.setColumnWidth(col, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._action_selected())
+        r.addWidget(self.table, 3)
+
+        self.tabs = QTabWidget()
+        links_tab = QWidget()
+        lt = QVBoxLayout(links_tab)
+        self.links = QListWidget()
+        self.links.currentItemChanged.connect(lambda *_: self._link_buttons())
+        link_buttons = QHBoxLayout()
+        self.confirm_button = QPushButton("Confirm")
+        self.confirm_button.clicked.connect(lambda: self.decide_link("confirmed"))
+        self.reject_button = QPushButton("Reject")
+        self.reject_button.clicked.connect(lambda: self.decide_link("rejected"))
+        link_buttons.addWidget(QLabel("Recommendations this action serves"))
+        link_buttons.addStretch(1)
+        link_buttons.addWidget(self.confirm_button)
+        link_buttons.addWidget(self.reject_button)
+        lt.addLayout(link_buttons)
+        lt.addWidget(self.links)
+        self.history = QTextBrowser()
+        self.tabs.addTab(links_tab, "Recommendations")
+        self.tabs.addTab(self.history, "History")
+        r.addWidget(self.tabs, 2)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tree)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([300, 740])
+        self.layout_.addWidget(split, 1)
+        self._link_buttons()
+
+    # -- data --------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        super().refresh()
+        self._fill_tree()
+        self._load_actions()
+
+    def _fill_tree(self) -> None:
+        current = self.organisation_ids
+        counts = {
+            r["organisation_id"]: r["n"]
+            for r in self.db.query(
+                "SELECT organisation_id, count(*) AS n FROM actions GROUP BY organisation_id"
+            )
+        }
+        orgs = [
+            dict(r)
+            for r in self.db.query("SELECT id, name, type, parent_id FROM organisations ORDER BY name")
+        ]
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        everything = QTreeWidgetItem([f"All organisations ({len(orgs)})", str(sum(counts.values()))])
+        everything.setData(0, ORG_ROLE, None)
+        self.tree.addTopLevelItem(everything)
+        items: dict[int, QTreeWidgetItem] = {}
+        for org in orgs:
+            item = QTreeWidgetItem([org["name"], str(counts.get(org["id"], 0))])
+            item.setData(0, ORG_ROLE, org["id"])
+            item.setToolTip(0, f"{org['name']} · {TYPE_LABELS.get(org['type'], org['type'])}")
+            items[org["id"]] = item
+        for org in orgs:  # an ICS holds its ICB and trusts
+            parent = items.get(org["parent_id"]) if org["parent_id"] else None
+            (parent.addChild if parent else everything.addChild)(items[org["id"]])
+        self.tree.expandAll()
+        self.tree.blockSignals(False)
+        target = everything
+        if current and len(current) >= 1:
+            target = items.get(current[0], everything)
+        self.tree.setCurrentItem(target)
+
+    def _subtree_ids(self, item: QTreeWidgetItem) -> list[int]:
+        ids = [item.data(0, ORG_ROLE)]
+        for i in range(item.childCount()):
+            ids += self._subtree_ids(item.child(i))
+        return [i for i in ids if i is not None]
+
+    def _org_selected(self) -> None:
+        item = self.tree.currentItem()
+        if item is None or item.data(0, ORG_ROLE) is None:
+            self.organisation_ids = None
+        else:
+            self.organisation_ids = self._subtree_ids(item)
+        self._load_actions()
+
+    def select_organisation(self, name: str) -> bool:
+        found = self.tree.findItems(name, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive, 0)
+        if found:
+            self.tree.setCurrentItem(found[0])
+            return True
+        return False
+
+    def _load_actions(self) -> None:
+        selected = self.selected_action()
+        item = self.tree.currentItem()
+        # One organisation without children: its name in every row would only take the action's room.
+        single = item is not None and item.data(0, ORG_ROLE) is not None and item.childCount() == 0
+        self.table.setColumnHidden(2, single)
+        self.model.set_rows(ops.action_rows(self.db, self.organisation_ids))
+        if not (selected and self.select_action(selected["id"])) and self.proxy.rowCount():
+            self.table.selectRow(0)
+        self._action_selected()
+
+    def selected_action(self) -> dict[str, Any] | None:
+        index = self.table.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def select_action(self, action_id: int) -> bool:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data(ROW_ROLE)["id"] == action_id:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def show_item(self, action_id: int | None = None, organisation: str | None = None, **_: Any) -> None:
+        if organisation:
+            self.select_organisation(organisation)
+        if action_id is not None:
+            if not self.select_action(action_id):
+                self.tree.setCurrentItem(self.tree.topLevelItem(0))
+                self.select_action(action_id)
+
+    def _action_selected(self) -> None:
+        action = self.selected_action()
+        self.progress_button.setEnabled(action is not None)
+        self.links.clear()
+        if action is None:
+            self.history.setHtml("<p style='color:#7b8794'>Select an action to see its history.</p>")
+            self._link_buttons()
+            return
+        for link in action.get("links", []):
+            state = link["state"]
+            score = f" · score {link['score']:.2f}" if link.get("score") is not None else ""
+            item = QListWidgetItem(f"R{link['number']}  {link['title']}   [{state}{score}]")
+            item.setData(LINK_ROLE, link)
+            if state == "rejected":
+                item.setForeground(Qt.GlobalColor.gray)
+            self.links.addItem(item)
+        if not action.get("links"):
+            self.links.addItem(QListWidgetItem("No recommendation linked yet."))
+        self.history.setHtml(self._history_html(action))
+        self._link_buttons()
+
+    def _history_html(self, action: dict[str, Any]) -> str:
+        from knowledge.actions import action_history
+
+        rows = list(reversed(action_history(self.db, action["id"])))  # newest first
+        due = f" · due {action['due']}" if action.get("due") else ""
+        parts = [f"<p><b>{status_dot(action['status'])}</b> · {action.get('percent') or 0}%{due}</p>"]
+        if not rows:
+            parts.append("<p style='color:#7b8794'>No progress updates yet.</p>")
+        for u in rows:
+            change = []
+            if u.get("new_status") and u.get("new_status") != u.get("old_status"):
+                change.append(f"{status_label(u.get('old_status'))} → <b>{status_label(u['new_status'])}</b>")
+            if u.get("new_percent") is not None and u.get("new_percent") != u.get("old_percent"):
+                change.append(f"{u.get('old_percent') or 0}% → <b>{u['new_percent']}%</b>")
+            if u.get("new_due") and u.get("new_due") != u.get("old_due"):
+                change.append(f"due {u.get('old_due') or '—'} → <b>{u['new_due']}</b>")
+            who = f" · {html_escape(u['who'])}" if u.get("who") else ""
+            note = f"<br>{html_escape(u['note'])}" if u.get("note") else ""
+            parts.append(
+                f"<p><span style='color:#5b8def'>{html_escape(str(u['at'])[:10])}</span>{who}<br>"
+                f"{'; '.join(change)}{note}</p>"
+            )
+        return "".join(parts)
+
+    def _link_buttons(self) -> None:
+        item = self.links.currentItem()
+        link = item.data(LINK_ROLE) if item else None
+        self.confirm_button.setEnabled(bool(link) and link["state"] != "confirmed")
+        self.reject_button.setEnabled(bool(link) and link["state"] != "rejected")
+
+    # -- writes ------------------------------------------------------------------------------------
+    def _write(self, fn: Any, done_message: str, action_id: int | None = None) -> Any:
+        def landed(result: Any) -> None:
+            self.window_.show_message(done_message)
+            self.window_.dataChanged.emit()
+            saved = action_id if action_id is not None else result
+            if isinstance(saved, int):
+                self.select_action(saved)
+                self.actionSaved.emit(saved)
+
+        return self.window_.workers.write(
+            fn,
+            on_done=landed,
+            on_error=lambda m: (
+                self.window_.show_error("Could not save", m),
+                self.window_.dataChanged.emit(),
+            ),
+        )
+
+    def _edit_requested(self, action_id: int, field: str, value: Any) -> None:
+        reason = None
+        if field == "due":
+            reason, ok = QInputDialog.getText(self, "Change due date", "Reason for the new due date:")
+            if not ok or not reason.strip():
+                self.window_.dataChanged.emit()  # put the old date back
+                return
+        self.edit_action(action_id, field, value, reason)
+
+    def edit_action(self, action_id: int, field: str, value: Any, reason: str | None = None) -> Any:
+        return self._write(
+            lambda db, job: ops.update_action_field(db, job, action_id, field, value, reason),
+            f"Action #{action_id}: {field} saved",
+            action_id,
+        )
+
+    def new_action_dialog(self) -> NewActionDialog:
+        item = self.tree.currentItem()
+        org = item.text(0) if item is not None and item.data(0, ORG_ROLE) is not None else None
+        dialog = NewActionDialog(self.window_, org, self)
+        dialog.saveRequested.connect(self.save_new_action)
+        dialog.open()
+        self.last_dialog = dialog
+        return dialog
+
+    def save_new_action(self, values: dict[str, Any]) -> Any:
+        return self._write(lambda db, job: create_action(db, job, values), "Action saved")
+
+    def progress_dialog(self) -> ProgressDialog | None:
+        action = self.selected_action()
+        if action is None:
+            return None
+        dialog = ProgressDialog(action, self)
+        dialog.saveRequested.connect(lambda values: self.save_progress(action["id"], values))
+        dialog.open()
+        self.last_dialog = dialog
+        return dialog
+
+    def save_progress(self, action_id: int, values: dict[str, Any]) -> Any:
+        def work(db: Any, job: Any) -> None:
+            from knowledge.actions import update_progress
+
+            update_progress(
+                db,
+                action_id,
+                status=values.get("status"),
+                percent=values.get("percent"),
+                note=values.get("note"),
+                who=values.get("who"),
+            )
+
+        return self._write(work, "Progress recorded", action_id)
+
+    def decide_link(self, state: str) -> Any:
+        item = self.links.currentItem()
+        action = self.selected_action()
+        link = item.data(LINK_ROLE) if item else None
+        if not link or not action:
+            return None
+        action_id, rec_id = action["id"], link["recommendation_id"]
+
+        def work(db: Any, job: Any) -> None:
+            from knowledge.actions import confirm_link, reject_link
+
+            (confirm_link if state == "confirmed" else reject_link)(db, action_id, rec_id)
+
+        return self._write(work, f"Recommendation {link['number']} {state}", action_id)
+
+    # -- progress returns --------------------------------------------------------------------------
+    def export_return_dialog(self) -> None:
+        item = self.tree.currentItem()
+        if item is None or item.data(0, ORG_ROLE) is None:
+            self.window_.show_error("Export return", "Choose an organisation first.")
+            return
+        name = item.text(0)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export progress return", f"{name} return.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.export_return(name, path)
+
+    def export_return(self, organisation: str, path: str) -> Any:
+        def work(db: Any, job: Any) -> str:
+            from knowledge.returns import export_return
+
+            export_return(db, organisation, path)
+            return path
+
+        return self.window_.workers.read(
+            work,
+            on_done=lambda p: self.window_.show_message(f"Return form written to {p}"),
+            on_error=lambda m: self.window_.show_error("Could not export the return", m),
+        )
+
+    def import_return_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import progress return", "", "CSV (*.csv)")
+        if path:
+            self.import_return(path)
+
+    def import_return(self, path: str) -> Any:
+        def work(db: Any, job: Any) -> Any:
+            from knowledge.returns import import_return
+
+            return import_return(db, path)
+
+        def landed(result: Any) -> None:
+            self.window_.dataChanged.emit()
+            problems = getattr(result, "problems", None) or getattr(result, "unknown", None) or []
+            applied = getattr(result, "applied", None)
+            message = "Return imported" + (f": {applied} update(s)" if applied is not None else "")
+            if problems:
+                self.window_.show_error("Return imported with problems", "\n".join(map(str, problems)))
+            self.window_.show_message(message)
+
+        return self.window_.workers.write(
+            work, on_done=landed, on_error=lambda m: self.window_.show_error("Could not import the return", m)
+        )
+
+    # -- screenshot --------------------------------------------------------------------------------
+    def prepare_screenshot(self) -> None:
+        self.refresh()
+        best = self.db.execute(
+            "SELECT o.name FROM organisations o JOIN actions a ON a.organisation_id = o.id"
+            " GROUP BY o.id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        if best:
+            self.select_organisation(best[0])
+        if self.proxy.rowCount():
+            self.table.selectRow(0)

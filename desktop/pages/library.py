@@ -1,0 +1,404 @@
+"""Library page: the documents table, a welcome panel for an empty library, the document view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import ops
+from desktop.pages import Page
+from desktop.qtmodels import ROW_ROLE, SORT_ROLE, Column, DictTableModel
+from desktop.widgets.common import KIND_LABELS, Card, PageHeader, html_escape, status_dot
+
+DOC_COLUMNS = [
+    Column("title", "Title"),
+    Column("kind", "Kind", format=lambda v: KIND_LABELS.get(v or "", v or "")),
+    Column("date", "Date"),
+    Column("organisation", "Organisation"),
+    Column("pages", "Pages", align_right=True, format=lambda v: "" if v is None else str(v)),
+    Column("passages", "Passages", align_right=True),
+]
+
+
+def list_documents(db: Any) -> list[dict[str, Any]]:
+    """Documents with their organisation and passage counts, newest first."""
+    from knowledge.library import list_documents as _list
+
+    return [dict(r) for r in _list(db)]
+
+
+def document_passages(db: Any, document_id: int) -> list[dict[str, Any]]:
+    from knowledge.library import document_passages as _passages
+
+    return [dict(p) for p in _passages(db, document_id)]
+
+
+class DocumentFilter(QSortFilterProxyModel):
+    """Filter box text matches title or organisation; the kind box narrows by kind."""
+
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.text = ""
+        self.kind = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_filter(self, text: str, kind: str) -> None:
+        self.text, self.kind = text.lower().strip(), kind
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802 (Qt naming)
+        row = self.sourceModel().row_dict(source_row)
+        if self.kind and row.get("kind") != self.kind:
+            return False
+        if self.text:
+            hay = " ".join(str(row.get(k) or "") for k in ("title", "organisation", "date")).lower()
+            return all(word in hay for word in self.text.split())
+        return True
+
+
+class EditDocumentDialog(QDialog):
+    """Edit a document's title, kind, date and organisation."""
+
+    def __init__(self, doc: dict[str, Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Edit document details")
+        self.setMinimumWidth(480)
+        form = QFormLayout(self)
+        self.title = QLineEdit(doc.get("title") or "")
+        self.kind = QComboBox()
+        for key, label in KIND_LABELS.items():
+            self.kind.addItem(label, key)
+        self.kind.setCurrentIndex(max(self.kind.findData(doc.get("kind")), 0))
+        self.date = QLineEdit(doc.get("date") or "")
+        self.date.setPlaceholderText("YYYY-MM-DD")
+        self.org = QLineEdit(doc.get("organisation") or "")
+        form.addRow("Title", self.title)
+        form.addRow("Kind", self.kind)
+        form.addRow("Date", self.date)
+        form.addRow("Organisation", self.org)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "title": self.title.text().strip(),
+            "kind": self.kind.currentData(),
+            "date": self.date.text().strip(),
+            "organisation": self.org.text().strip(),
+        }
+
+
+class LibraryPage(Page):
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.header = PageHeader("Library", "Reports, roundtable notes and trackers in this workspace")
+        self.import_button = self.header.add_button(QPushButton("Import documents…"))
+        self.import_button.setObjectName("primaryButton")
+        self.import_button.clicked.connect(window.import_dialog)
+        folder = self.header.add_button(QPushButton("Import folder…"))
+        folder.clicked.connect(window.import_folder_dialog)
+        self.layout_.addWidget(self.header)
+
+        self.undo_bar = QWidget()
+        self.undo_bar.setObjectName("undoBar")
+        undo_layout = QHBoxLayout(self.undo_bar)
+        undo_layout.setContentsMargins(12, 6, 12, 6)
+        self.undo_label = QLabel()
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.clicked.connect(self.undo_delete)
+        undo_layout.addWidget(self.undo_label, 1)
+        undo_layout.addWidget(self.undo_button)
+        self.undo_bar.hide()
+        self.layout_.addWidget(self.undo_bar)
+        self._snapshot: Any = None
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._welcome_panel())
+        self.stack.addWidget(self._content_panel())
+        self.layout_.addWidget(self.stack, 1)
+
+    def _welcome_panel(self) -> QWidget:
+        panel = QWidget()
+        outer = QVBoxLayout(panel)
+        outer.addStretch(1)
+        card = Card()
+        card.setObjectName("welcome")
+        card.setMaximumWidth(620)
+        title = QLabel("Welcome to Roundtable Desk")
+        title.setObjectName("welcomeTitle")
+        text = QLabel(
+            "Your library is empty. Import reports, roundtable notes and action trackers (PDF, Word, HTML, "
+            "Markdown, text, CSV), or drop files and folders on this window. To look around first, open the "
+            "demo workspace: a few documents, organisations and actions with their progress."
+        )
+        text.setWordWrap(True)
+        card.add(title)
+        card.add(text)
+        row = QHBoxLayout()
+        demo = QPushButton("Open demo workspace")
+        demo.setObjectName("primaryButton")
+        demo.clicked.connect(self.window_.load_demo)
+        imp = QPushButton("Import documents…")
+        imp.clicked.connect(self.window_.import_dialog)
+        self.welcome_demo_button, self.welcome_import_button = demo, imp
+        row.addWidget(demo)
+        row.addWidget(imp)
+        row.addStretch(1)
+        card.layout_.addLayout(row)
+        line = QHBoxLayout()
+        line.addStretch(1)
+        line.addWidget(card, 3)
+        line.addStretch(1)
+        outer.addLayout(line)
+        outer.addStretch(2)
+        return panel
+
+    def _content_panel(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        tools = QHBoxLayout()
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by title, organisation or date")
+        self.filter.setClearButtonEnabled(True)
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItem("All kinds", "")
+        for key, label in KIND_LABELS.items():
+            self.kind_filter.addItem(label, key)
+        tools.addWidget(self.filter, 1)
+        tools.addWidget(self.kind_filter)
+        layout.addLayout(tools)
+
+        self.model = DictTableModel(DOC_COLUMNS, self)
+        self.proxy = DocumentFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((0, 125, 96, 110, 56, 82)):
+            if width:
+                self.table.setColumnWidth(col, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.filter.textChanged.connect(self._apply_filter)
+        self.kind_filter.currentIndexChanged.connect(self._apply_filter)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
+
+        viewer = QWidget()
+        v = QVBoxLayout(viewer)
+        v.setContentsMargins(12, 0, 0, 0)
+        self.doc_title = QLabel("Select a document to read it")
+        self.doc_title.setObjectName("sectionTitle")
+        self.doc_title.setWordWrap(True)
+        self.doc_meta = QLabel()
+        self.doc_meta.setObjectName("muted")
+        self.doc_meta.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.edit_button = QPushButton("Edit details…")
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setObjectName("dangerButton")
+        self.delete_button.clicked.connect(self.delete_selected)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch(1)
+        self.viewer = QTextBrowser()
+        self.viewer.setOpenExternalLinks(False)
+        v.addWidget(self.doc_title)
+        v.addWidget(self.doc_meta)
+        v.addLayout(buttons)
+        v.addWidget(self.viewer, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(viewer)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([720, 370])
+        layout.addWidget(split, 1)
+        self._set_doc_buttons(False)
+        return panel
+
+    # -- data --------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        super().refresh()
+        selected = self.selected_document()
+        docs = list_documents(self.db)
+        self.model.set_rows(docs)
+        self.stack.setCurrentIndex(1 if docs else 0)
+        passages = sum(int(d.get("passages") or 0) for d in docs)
+        self.header.subtitle.setText(
+            f"{len(docs)} documents, {passages:,} passages · import with Ctrl+O or drop files on the window"
+            if docs
+            else "Reports, roundtable notes and trackers in this workspace"
+        )
+        if selected:
+            self.select_document(selected["id"])
+        elif docs:
+            self.table.selectRow(0)
+
+    def _apply_filter(self) -> None:
+        self.proxy.set_filter(self.filter.text(), self.kind_filter.currentData() or "")
+
+    def selected_document(self) -> dict[str, Any] | None:
+        index = self.table.currentIndex() if hasattr(self, "table") else None
+        if index is None or not index.isValid():
+            return None
+        return index.data(ROW_ROLE)
+
+    def select_document(self, document_id: int) -> bool:
+        for row in range(self.proxy.rowCount()):
+            if self.proxy.index(row, 0).data(ROW_ROLE)["id"] == document_id:
+                self.table.selectRow(row)
+                self._show_selected()
+                return True
+        return False
+
+    def show_item(self, document_id: int | None = None, **_: Any) -> None:
+        if document_id is not None:
+            self.filter.clear()
+            self.kind_filter.setCurrentIndex(0)
+            self.select_document(document_id)
+
+    def _set_doc_buttons(self, enabled: bool) -> None:
+        self.edit_button.setEnabled(enabled)
+        self.delete_button.setEnabled(enabled)
+
+    def _show_selected(self) -> None:
+        doc = self.selected_document()
+        self._set_doc_buttons(doc is not None)
+        if doc is None:
+            self.doc_title.setText("Select a document to read it")
+            self.doc_meta.clear()
+            self.viewer.clear()
+            return
+        self.doc_title.setText(doc.get("title") or "(untitled)")
+        meta = [KIND_LABELS.get(doc.get("kind") or "", doc.get("kind") or "")]
+        for key in ("date", "organisation"):
+            if doc.get(key):
+                meta.append(str(doc[key]))
+        meta.append(f"{doc.get('passages') or 0} passages")
+        if doc.get("source_path"):
+            meta.append(str(doc["source_path"]).rsplit("/", 1)[-1])
+        self.doc_meta.setText(" · ".join(meta))
+        self.viewer.setHtml(self._document_html(doc))
+
+    def _document_html(self, doc: dict[str, Any]) -> str:
+        parts = []
+        actions = list(
+            self.db.query(
+                "SELECT id, text, status FROM actions WHERE source_document_id = ? ORDER BY id", [doc["id"]]
+            )
+        )
+        recs = list(
+            self.db.query(
+                "SELECT DISTINCT r.number, r.title FROM evidence_links e"
+                " JOIN passages p ON p.id = e.passage_id JOIN recommendations r ON r.id = e.recommendation_id"
+                " WHERE p.document_id = ? ORDER BY r.number",
+                [doc["id"]],
+            )
+        )
+        if actions:
+            parts.append(f"<h3>Actions from this document ({len(actions)})</h3><ul>")
+            parts += [f"<li>{status_dot(a['status'])} — {html_escape(a['text'])}</li>" for a in actions]
+            parts.append("</ul>")
+        if recs:
+            parts.append("<h3>Evidence for</h3><ul>")
+            parts += [f"<li>Recommendation {r['number']}: {html_escape(r['title'])}</li>" for r in recs]
+            parts.append("</ul>")
+        last_page = object()
+        for passage in document_passages(self.db, doc["id"])[:400]:
+            page = passage.get("page")
+            if page != last_page and page is not None:
+                parts.append(f'<h4 style="color:#7b8794">Page {page}</h4>')
+            last_page = page
+            section = passage.get("section")
+            head = f'<span style="color:#5b8def">{html_escape(section)}</span><br>' if section else ""
+            text = html_escape(passage.get("text")).replace("\n", "<br>")
+            parts.append(f"<p>{head}{text}</p>")
+        return "".join(parts)
+
+    # -- edit and delete ---------------------------------------------------------------------------
+    def edit_selected(self) -> None:
+        doc = self.selected_document()
+        if not doc:
+            return
+        dialog = EditDocumentDialog(doc, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_edit(doc["id"], dialog.values())
+
+    def apply_edit(self, document_id: int, values: dict[str, Any]) -> Any:
+        return self.window_.workers.write(
+            lambda db, job: ops.update_document(db, job, document_id, values),
+            on_done=lambda _: self.window_.dataChanged.emit(),
+            on_error=lambda m: self.window_.show_error("Could not save the document details", m),
+        )
+
+    def delete_selected(self) -> Any:
+        doc = self.selected_document()
+        if not doc:
+            return None
+        if not self.window_.confirm(
+            "Delete document",
+            f"Delete “{doc['title']}” and its {doc.get('passages') or 0} passages? You can undo this.",
+        ):
+            return None
+        title = doc["title"]
+        return self.window_.workers.write(
+            lambda db, job: ops.delete_document(db, job, doc["id"]),
+            on_done=lambda snapshot: self._deleted(title, snapshot),
+            on_error=lambda m: self.window_.show_error("Could not delete the document", m),
+        )
+
+    def _deleted(self, title: str, snapshot: Any) -> None:
+        self._snapshot = snapshot
+        self.undo_label.setText(f"Deleted “{title}”.")
+        self.undo_bar.show()
+        self.window_.dataChanged.emit()
+
+    def undo_delete(self) -> Any:
+        snapshot, self._snapshot = self._snapshot, None
+        self.undo_bar.hide()
+        if snapshot is None:
+            return None
+        return self.window_.workers.write(
+            lambda db, job: ops.restore_document(db, job, snapshot),
+            on_done=lambda _: self._restored(),
+            on_error=lambda m: self.window_.show_error("Could not restore the document", m),
+        )
+
+    def _restored(self) -> None:
+        self.window_.dataChanged.emit()
+        if self.window_.model_state == "ready":
+            self.window_.start_index()

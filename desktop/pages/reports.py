@@ -1,0 +1,223 @@
+"""Reports page: choose a report, toggle redaction, live preview, save as markdown or HTML, copy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QTextOption
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import ops
+from desktop.pages import Page
+from desktop.widgets.common import Card, PageHeader
+
+_FIRST_HEADER = re.compile(r"(<table>\s*<thead>\s*<tr>\s*)<th([ >])")
+
+
+def preview_html(html: str) -> str:
+    """The report's HTML adjusted for Qt's rich-text engine, which sizes table columns evenly: the first
+    column (organisation or action names) gets a fixed share so names wrap at words, not letters."""
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)  # the export's CSS is for browsers
+    return _FIRST_HEADER.sub(r'\1<th width="24%"\2', html)
+
+
+# What the preview uses instead of the export's browser CSS (Qt's rich text understands this subset).
+PREVIEW_CSS = """
+h1 { font-size: 17pt; color: #1f2933; }
+h2 { font-size: 13.5pt; color: #1f2933; margin-top: 14px; }
+h3 { font-size: 11.5pt; }
+table { border-collapse: collapse; margin-top: 6px; margin-bottom: 6px; }
+th { background-color: #eef2f7; font-weight: 600; }
+th, td { border: 1px solid #d0d7de; padding: 3px 5px; font-size: 9pt; }
+blockquote { color: #374151; margin-left: 12px; }
+em { color: #616e7c; }
+"""
+
+
+KINDS = [
+    ("briefing", "Briefing pack"),
+    ("recommendation", "Recommendation"),
+    ("organisation", "Organisation"),
+    ("roundtable", "Roundtable"),
+]
+
+
+class ReportsPage(Page):
+    previewReady = Signal(str)  # the markdown shown
+    saved = Signal(str)  # path written
+
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.markdown = ""
+        self.html = ""
+        self._seq = 0
+        self.header = PageHeader("Reports", "Markdown summaries with citations, ready to circulate")
+        self.layout_.addWidget(self.header)
+
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        controls = Card("Choose a report")
+        controls.setFixedWidth(280)
+        self.kind = QComboBox()
+        for key, label in KINDS:
+            self.kind.addItem(label, key)
+        self.target = QComboBox()
+        self.target_label = QLabel("Report on")
+        self.redact = QCheckBox("Redact personal data")
+        self.redact.setToolTip("Replace NHS numbers, e-mail addresses, phone numbers and postcodes")
+        self.target_label.setObjectName("muted")
+        for combo in (self.kind, self.target):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        controls.add(self.kind)
+        controls.add(self.target_label)
+        controls.add(self.target)
+        controls.add(self.redact)
+        note = QLabel("Redaction changes only the exported text; the stored data stays as it is.")
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        controls.add(note)
+        self.save_md = QPushButton("Save as Markdown…")
+        self.save_md.setObjectName("primaryButton")
+        self.save_html = QPushButton("Save as HTML…")
+        self.copy = QPushButton("Copy markdown")
+        self.save_md.clicked.connect(lambda: self.save_dialog("md"))
+        self.save_html.clicked.connect(lambda: self.save_dialog("html"))
+        self.copy.clicked.connect(self.copy_markdown)
+        for b in (self.save_md, self.save_html, self.copy):
+            controls.add(b)
+        self.status = QLabel()
+        self.status.setObjectName("muted")
+        self.status.setWordWrap(True)
+        controls.add(self.status)
+        controls.layout_.addStretch(1)
+
+        preview = QWidget()
+        p = QVBoxLayout(preview)
+        p.setContentsMargins(0, 0, 0, 0)
+        self.preview = QTextBrowser()
+        self.preview.setOpenExternalLinks(False)
+        self.preview.document().setDefaultStyleSheet(PREVIEW_CSS)
+        # Qt's default also breaks inside words ("plann-ed") when a table column is narrow.
+        self.preview.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        p.addWidget(self.preview)
+        body.addWidget(controls, 0, Qt.AlignmentFlag.AlignTop)
+        body.addWidget(preview, 1)
+        self.layout_.addLayout(body, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.render)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.target.currentIndexChanged.connect(lambda _: self._debounce.start())
+        self.redact.toggled.connect(lambda _: self._debounce.start())
+
+    def refresh(self) -> None:
+        super().refresh()
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        kind = self.kind.currentData()
+        current = self.target.currentData()
+        self.target.blockSignals(True)
+        self.target.clear()
+        if kind == "recommendation":
+            for r in self.db.query("SELECT number, title FROM recommendations ORDER BY set_id, number"):
+                self.target.addItem(f"R{r['number']}: {r['title']}", r["number"])
+        elif kind == "organisation":
+            for r in self.db.query("SELECT name FROM organisations ORDER BY name COLLATE NOCASE"):
+                self.target.addItem(r["name"], r["name"])
+        elif kind == "roundtable":
+            for r in self.db.query("SELECT id, title, date FROM roundtables ORDER BY date"):
+                self.target.addItem(f"{r['title']} ({r['date'] or 'undated'})", r["id"])
+        index = self.target.findData(current)
+        self.target.setCurrentIndex(max(index, 0))
+        self.target.blockSignals(False)
+        visible = kind != "briefing"
+        self.target.setVisible(visible)
+        self.target_label.setVisible(visible)
+        self._debounce.start()
+
+    def show_item(
+        self, kind: str | None = None, target: Any = None, redact: bool | None = None, **_: Any
+    ) -> None:
+        if kind:
+            self.kind.setCurrentIndex(max(self.kind.findData(kind), 0))
+            self._kind_changed()
+        if target is not None:
+            self.target.setCurrentIndex(max(self.target.findData(target), 0))
+        if redact is not None:
+            self.redact.setChecked(redact)
+        self._debounce.start()
+
+    def render(self) -> Any:
+        """Build the report on a worker; the preview shows it when ready."""
+        self._debounce.stop()
+        kind = self.kind.currentData()
+        target = self.target.currentData()
+        if kind != "briefing" and target is None:
+            self.preview.setHtml("<p style='color:#7b8794'>Nothing to report on yet.</p>")
+            return None
+        redact = self.redact.isChecked()
+        self._seq += 1
+        seq = self._seq
+        self.status.setText("Building the report…")
+
+        def done(answer: tuple[str, str]) -> None:
+            if seq != self._seq:
+                return
+            self.markdown, self.html = answer
+            self.preview.setHtml(preview_html(self.html))
+            self.status.setText(f"{len(self.markdown.split()):,} words" + (" · redacted" if redact else ""))
+            self.previewReady.emit(self.markdown)
+
+        return self.window_.workers.read(
+            lambda db, job: ops.render_report(db, job, self.window_.db_path, kind, target, redact),
+            on_done=done,
+            on_error=lambda m: self.status.setText(f"Could not build the report: {m}"),
+        )
+
+    def save_dialog(self, fmt: str) -> None:
+        if not self.markdown:
+            return
+        suffix = "md" if fmt == "md" else "html"
+        name = f"{self.kind.currentData()}-report.{suffix}"
+        start = str(Path(str(self.window_.settings.value("last_export_dir", str(Path.home())))) / name)
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save report", start, "Markdown (*.md)" if fmt == "md" else "HTML (*.html)"
+        )
+        if path:
+            self.window_.settings.setValue("last_export_dir", str(Path(path).parent))
+            self.save(path, fmt)
+
+    def save(self, path: str | Path, fmt: str = "md") -> Any:
+        """Write the previewed report (markdown or its HTML) on a worker."""
+        text = self.markdown if fmt == "md" else self.html
+        return self.window_.workers.read(
+            lambda db, job: ops.write_text(db, job, str(path), text),
+            on_done=lambda p: (self.window_.show_message(f"Report saved to {p}"), self.saved.emit(p)),
+            on_error=lambda m: self.window_.show_error("Could not save the report", m),
+        )
+
+    def copy_markdown(self) -> None:
+        QGuiApplication.clipboard().setText(self.markdown)
+        self.window_.show_message("Report copied to the clipboard as markdown.")
+
+    def prepare_screenshot(self) -> None:
+        self.refresh()
+        self.kind.setCurrentIndex(self.kind.findData("briefing"))
+        self.render()

@@ -1,0 +1,431 @@
+"""Search page: query box, mode switch, filters, highlighted results and the passage in its context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import ops
+from desktop.pages import Page
+from desktop.widgets.common import KIND_LABELS, HtmlDelegate, PageHeader, html_escape
+
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+MODES = [("hybrid", "Hybrid"), ("semantic", "By meaning"), ("keyword", "Keyword")]
+SCREENSHOT_QUERY = "procurement"
+MARK_OPEN = "<span style='background-color:#ffe58a; color:#1f2933; font-weight:600'>"
+
+
+def snippet_html(hit: Any) -> str:
+    """The hit's snippet with the matching words highlighted."""
+    snippet = getattr(hit, "snippet", "") or ""
+    try:
+        from indexes.search import snippet_to_html
+
+        html = snippet_to_html(snippet)
+    except ImportError:
+        return html_escape(snippet)
+    # Qt's rich text has no <mark>: the same highlight as a styled span.
+    return html.replace("<mark>", MARK_OPEN).replace("</mark>", "</span>")
+
+
+def citation(hit: Any) -> str:
+    """A citation someone can paste into a paper: quote, title, page, date."""
+    text = " ".join((getattr(hit, "text", "") or "").split())
+    if len(text) > 300:
+        text = text[:297].rsplit(" ", 1)[0] + "…"
+    where = hit.title or "Untitled"
+    if getattr(hit, "page", None):
+        where += f", p. {hit.page}"
+    if getattr(hit, "date", None):
+        where += f" ({hit.date})"
+    return f"“{text}” — {where}"
+
+
+class LinkEvidenceDialog(QDialog):
+    """Choose the recommendation (or action) a passage is evidence for."""
+
+    def __init__(self, db: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Link as evidence")
+        self.setMinimumWidth(520)
+        form = QFormLayout(self)
+        self.target = QComboBox()
+        for rec in db.query(
+            "SELECT r.id, r.number, r.title FROM recommendations r ORDER BY r.set_id, r.number"
+        ):
+            self.target.addItem(
+                f"Recommendation {rec['number']}: {rec['title']}", ("recommendation", rec["id"])
+            )
+        for action in db.query(
+            "SELECT a.id, a.text, o.name FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
+            " ORDER BY o.name, a.id"
+        ):
+            label = f"Action #{action['id']} ({action['name'] or 'no organisation'}): {action['text'][:70]}"
+            self.target.addItem(label, ("action", action["id"]))
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Optional note: why this passage matters")
+        form.addRow("Evidence for", self.target)
+        form.addRow("Note", self.note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+def link_evidence(db: Any, passage_id: int, target: tuple[str, int], note: str | None) -> int:
+    """Store an evidence link from a passage to a recommendation or an action."""
+    from knowledge.actions import link_evidence as _link
+
+    kind, target_id = target
+    kwargs = {"recommendation_id": target_id} if kind == "recommendation" else {"action_id": target_id}
+    return _link(db, passage_id, note=note, **kwargs)
+
+
+class SearchPage(Page):
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self._seq = 0
+        self.last_result: Any = None
+        self.current_hit: Any = None
+        self.header = PageHeader("Search", "Find evidence by meaning or by keyword across every document")
+        self.layout_.addWidget(self.header)
+
+        row = QHBoxLayout()
+        self.query = QLineEdit()
+        self.query.setObjectName("searchBox")
+        self.query.setPlaceholderText(
+            "Search the library, e.g. who carries the risk when the algorithm is wrong?"
+        )
+        self.query.setClearButtonEnabled(True)
+        self.mode = QComboBox()
+        for key, label in MODES:
+            self.mode.addItem(label, key)
+        self.search_button = QPushButton("Search")
+        self.search_button.setObjectName("primaryButton")
+        row.addWidget(self.query, 1)
+        row.addWidget(self.mode)
+        row.addWidget(self.search_button)
+        self.layout_.addLayout(row)
+
+        filters = QHBoxLayout()
+        self.kind = QComboBox()
+        self.kind.addItem("Any kind", "")
+        for key, label in KIND_LABELS.items():
+            self.kind.addItem(label, key)
+        self.date_from = QLineEdit()
+        self.date_from.setPlaceholderText("From YYYY-MM-DD")
+        self.date_to = QLineEdit()
+        self.date_to.setPlaceholderText("To YYYY-MM-DD")
+        for box in (self.date_from, self.date_to):
+            box.setFixedWidth(150)
+        self.organisation = QComboBox()
+        self.organisation.setMinimumWidth(180)
+        self.roundtable = QComboBox()
+        self.roundtable.setMinimumWidth(160)
+        for combo in (self.organisation, self.roundtable):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(18)
+        for widget in (self.kind, self.date_from, self.date_to):
+            filters.addWidget(widget)
+        filters.addWidget(self.organisation, 1)
+        filters.addWidget(self.roundtable, 1)
+        self.layout_.addLayout(filters)
+
+        self.info = QLabel()
+        self.info.setObjectName("muted")
+        self.layout_.addWidget(self.info)
+
+        self.results_model = QStandardItemModel(self)
+        self.results = QListView()
+        self.results.setModel(self.results_model)
+        self.results.setItemDelegate(HtmlDelegate(self.results))
+        self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.results.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.results.setUniformItemSizes(False)
+        self.results.setWordWrap(True)
+        self.results.selectionModel().currentChanged.connect(
+            lambda current, _prev: self.open_hit(current.row())
+        )
+
+        reader = QWidget()
+        r = QVBoxLayout(reader)
+        r.setContentsMargins(12, 0, 0, 0)
+        self.passage_title = QLabel("Select a result to read it in context")
+        self.passage_title.setObjectName("sectionTitle")
+        self.passage_title.setWordWrap(True)
+        self.passage_meta = QLabel()
+        self.passage_meta.setObjectName("muted")
+        self.passage_meta.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.copy_button = QPushButton("Copy citation")
+        self.copy_button.clicked.connect(self.copy_citation)
+        self.link_button = QPushButton("Link as evidence…")
+        self.link_button.clicked.connect(self.link_dialog)
+        self.open_button = QPushButton("Open document")
+        self.open_button.clicked.connect(self.open_document)
+        for b in (self.copy_button, self.link_button, self.open_button):
+            b.setEnabled(False)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.context = QTextBrowser()
+        r.addWidget(self.passage_title)
+        r.addWidget(self.passage_meta)
+        r.addLayout(buttons)
+        r.addWidget(self.context, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.results)
+        split.addWidget(reader)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 1)
+        split.setSizes([540, 500])
+        self.layout_.addWidget(split, 1)
+
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(250)
+        self._typing.timeout.connect(self.run_search)
+        self.query.textChanged.connect(self._text_changed)
+        self.query.returnPressed.connect(self.run_search)
+        self.search_button.clicked.connect(self.run_search)
+        self.mode.currentIndexChanged.connect(
+            lambda _: self.run_search() if self.query.text().strip() else None
+        )
+        for combo in (self.kind, self.organisation, self.roundtable):
+            combo.currentIndexChanged.connect(
+                lambda _: self.run_search() if self.query.text().strip() else None
+            )
+        for box in (self.date_from, self.date_to):
+            box.editingFinished.connect(lambda: self.run_search() if self.query.text().strip() else None)
+
+    def focus_query(self) -> None:
+        self.query.setFocus()
+        self.query.selectAll()
+
+    def refresh(self) -> None:
+        super().refresh()
+        self._fill_combo(
+            self.organisation,
+            "Any organisation",
+            [(r["name"], r["name"]) for r in self.db.query("SELECT name FROM organisations ORDER BY name")],
+        )
+        self._fill_combo(
+            self.roundtable,
+            "Any roundtable",
+            [(r["title"], r["id"]) for r in self.db.query("SELECT id, title FROM roundtables ORDER BY date")],
+        )
+
+    @staticmethod
+    def _fill_combo(combo: QComboBox, any_label: str, items: list[tuple[str, Any]]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(any_label, None)
+        for label, value in items:
+            combo.addItem(label, value)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(index, 0))
+        combo.blockSignals(False)
+
+    # -- searching ---------------------------------------------------------------------------------
+    def _text_changed(self, text: str) -> None:
+        if self.mode.currentData() == "keyword":
+            self._typing.start()  # search as you type, after a short pause
+        elif not text.strip():
+            self._clear()
+
+    def filters(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.kind.currentData():
+            out["kinds"] = [self.kind.currentData()]
+        if self.date_from.text().strip():
+            out["date_from"] = self.date_from.text().strip()
+        if self.date_to.text().strip():
+            out["date_to"] = self.date_to.text().strip()
+        if self.organisation.currentData():
+            out["organisation"] = self.organisation.currentData()
+        if self.roundtable.currentData():
+            out["roundtable_id"] = self.roundtable.currentData()
+        return out
+
+    def effective_mode(self) -> tuple[str, str]:
+        """The mode to run and a note when it differs (the model is still loading or unavailable)."""
+        mode = self.mode.currentData()
+        if mode != "keyword" and self.window_.model_state != "ready":
+            state = self.window_.model_state
+            why = "is still loading" if state == "loading" else "is not available"
+            return "keyword", f"The embedding model {why}: showing keyword results."
+        return mode, ""
+
+    def run_search(self, query: str | None = None, mode: str | None = None) -> Any:
+        """Start a search on a reader thread; answers to superseded queries are dropped."""
+        self._typing.stop()
+        if query is not None:
+            self.query.blockSignals(True)
+            self.query.setText(query)
+            self.query.blockSignals(False)
+        if mode is not None:
+            self.mode.blockSignals(True)
+            self.mode.setCurrentIndex(max(self.mode.findData(mode), 0))
+            self.mode.blockSignals(False)
+        text = self.query.text().strip()
+        if not text:
+            self._clear()
+            return None
+        run_mode, note = self.effective_mode()
+        self._seq += 1
+        request = ops.SearchRequest(query=text, mode=run_mode, filters=self.filters(), seq=self._seq)
+        self._note = note
+        self.info.setText("Searching…")
+        embedder = self.window_.embedder if run_mode != "keyword" else None
+        db_path = self.window_.db_path
+        return self.window_.workers.read(
+            lambda db, job: ops.search(db, job, db_path, request, embedder),
+            label="search",
+            on_done=self._search_done,
+            on_error=lambda m: self.info.setText(f"Search failed: {m}"),
+        )
+
+    def _search_done(self, answer: tuple[int, Any]) -> None:
+        seq, result = answer
+        if seq != self._seq:
+            return
+        self.show_result(result)
+        self.window_.searchFinished.emit(result)
+
+    def show_result(self, result: Any) -> None:
+        self.last_result = result
+        self.results_model.clear()
+        for hit in result.hits:
+            where = html_escape(hit.title or "Untitled")
+            details = [KIND_LABELS.get(hit.kind or "", hit.kind or "")]
+            if hit.page:
+                details.append(f"page {hit.page}")
+            if hit.date:
+                details.append(str(hit.date))
+            if getattr(hit, "section", None):
+                details.append(html_escape(hit.section))
+            html = (
+                f"<b>{where}</b><br><span style='color:#7b8794'>{' · '.join(d for d in details if d)}</span>"
+                f"<br>{snippet_html(hit)}"
+            )
+            item = QStandardItem(html)
+            item.setData(hit, HIT_ROLE)
+            self.results_model.appendRow(item)
+        notes = [
+            n for n in (self._note if hasattr(self, "_note") else "", getattr(result, "warning", "")) if n
+        ]
+        count = f"{len(result.hits)} result(s) for “{result.query}” ({result.mode})"
+        self.info.setText(" · ".join([count, *notes]))
+        if result.hits:
+            self.results.setCurrentIndex(self.results_model.index(0, 0))
+        else:
+            self._show_passage(None)
+
+    def _clear(self) -> None:
+        self.results_model.clear()
+        self.info.clear()
+        self._show_passage(None)
+
+    # -- one result --------------------------------------------------------------------------------
+    def open_hit(self, row: int) -> None:
+        if row < 0 or row >= self.results_model.rowCount():
+            return
+        self._show_passage(self.results_model.item(row).data(HIT_ROLE))
+
+    def _show_passage(self, hit: Any) -> None:
+        self.current_hit = hit
+        for b in (self.copy_button, self.link_button, self.open_button):
+            b.setEnabled(hit is not None)
+        if hit is None:
+            self.passage_title.setText("Select a result to read it in context")
+            self.passage_meta.clear()
+            self.context.clear()
+            return
+        self.passage_title.setText(hit.title or "Untitled")
+        meta = [KIND_LABELS.get(hit.kind or "", hit.kind or "")]
+        if hit.page:
+            meta.append(f"page {hit.page}")
+        if hit.date:
+            meta.append(str(hit.date))
+        meta.append(f"score {hit.score:.3f}")
+        self.passage_meta.setText(" · ".join(m for m in meta if m))
+        self.context.setHtml(self.context_html(hit))
+        self.context.scrollToAnchor("hit")
+
+    def context_html(self, hit: Any) -> str:
+        """The passage with the two before and after it in the same document; the hit is marked."""
+        row = self.db.execute("SELECT ordinal FROM passages WHERE id = ?", [hit.passage_id]).fetchone()
+        if row is None:
+            return f"<p>{html_escape(hit.text)}</p>"
+        parts = []
+        for p in self.db.query(
+            "SELECT id, text, page, section FROM passages WHERE document_id = ? AND ordinal BETWEEN ? AND ?"
+            " ORDER BY ordinal",
+            [hit.document_id, row[0] - 2, row[0] + 2],
+        ):
+            text = html_escape(p["text"])
+            if p["id"] == hit.passage_id:
+                parts.append(
+                    "<a name='hit'></a><table width='100%' cellpadding='8' style='background:#fff4c2;"
+                    f"color:#1f2933'><tr><td>{text}</td></tr></table>"
+                )
+            else:
+                parts.append(f"<p style='color:#7b8794'>{text}</p>")
+        return "".join(parts)
+
+    def copy_citation(self) -> str:
+        if self.current_hit is None:
+            return ""
+        text = citation(self.current_hit)
+        QGuiApplication.clipboard().setText(text)
+        self.window_.show_message("Citation copied to the clipboard.")
+        return text
+
+    def open_document(self) -> None:
+        if self.current_hit is not None:
+            self.window_.go_to("library", document_id=self.current_hit.document_id)
+
+    def link_dialog(self) -> None:
+        if self.current_hit is None:
+            return
+        dialog = LinkEvidenceDialog(self.db, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.target.currentData():
+            self.link_current(dialog.target.currentData(), dialog.note.text().strip() or None)
+
+    def link_current(self, target: tuple[str, int], note: str | None = None) -> Any:
+        passage_id = self.current_hit.passage_id
+        return self.window_.workers.write(
+            lambda db, job: link_evidence(db, passage_id, target, note),
+            on_done=lambda _: (
+                self.window_.show_message("Linked as evidence."),
+                self.window_.dataChanged.emit(),
+            ),
+            on_error=lambda m: self.window_.show_error("Could not link the passage", m),
+        )
+
+    # -- screenshot --------------------------------------------------------------------------------
+    def prepare_screenshot(self) -> None:
+        self.refresh()
+        self.mode.setCurrentIndex(self.mode.findData("keyword"))
+        self.run_search(SCREENSHOT_QUERY, "keyword")

@@ -1,0 +1,251 @@
+"""Small shared widgets: page headers, the task progress panel, HTML list rows, chips, status colours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPalette, QTextDocument
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "blocked": "Blocked",
+    "done": "Done",
+    "dropped": "Dropped",
+}
+# Colour per status, chosen to read as a traffic light on both light and dark backgrounds.
+STATUS_COLORS = {
+    "not_started": "#9aa5b1",
+    "planned": "#5b8def",
+    "in_progress": "#f0b429",
+    "blocked": "#e25c5c",
+    "done": "#3fb37f",
+    "dropped": "#7b8794",
+}
+KIND_LABELS = {
+    "report": "Report",
+    "roundtable_notes": "Roundtable notes",
+    "minutes": "Minutes",
+    "guidance": "Guidance",
+    "tracker": "Tracker",
+    "other": "Other",
+}
+
+
+def status_label(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").capitalize())
+
+
+def html_escape(text: Any) -> str:
+    return (
+        str(text if text is not None else "")
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+class PageHeader(QWidget):
+    """A page title with a one-line explanation and room for buttons on the right."""
+
+    def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        self.title = QLabel(title)
+        self.title.setObjectName("pageTitle")
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setObjectName("pageSubtitle")
+        self.subtitle.setWordWrap(True)
+        text.addWidget(self.title)
+        text.addWidget(self.subtitle)
+        layout.addLayout(text, 1)
+        self.buttons = QHBoxLayout()
+        self.buttons.setSpacing(8)
+        layout.addLayout(self.buttons)
+
+    def add_button(self, button: QWidget) -> QWidget:
+        self.buttons.addWidget(button)
+        return button
+
+
+class Card(QFrame):
+    """A framed panel with an optional caption."""
+
+    def __init__(self, caption: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(14, 12, 14, 12)
+        self.layout_.setSpacing(8)
+        if caption:
+            label = QLabel(caption)
+            label.setObjectName("cardCaption")
+            self.layout_.addWidget(label)
+
+    def add(self, widget: QWidget, stretch: int = 0) -> QWidget:
+        self.layout_.addWidget(widget, stretch)
+        return widget
+
+
+class TaskProgress(QWidget):
+    """Status-bar panel for long jobs: label, file counts, a bar and Cancel; appears only after 600 ms."""
+
+    SHOW_AFTER_MS = 600
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.label.setObjectName("taskLabel")
+        self.label.setMinimumWidth(260)
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(180)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("smallButton")
+        self.cancel_button.clicked.connect(self._cancel)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._reveal)
+        self._jobs: list[Any] = []
+        self.hide()
+
+    def track(self, job: Any, title: str) -> None:
+        """Follow one job's progress signals until it is done."""
+        self._jobs.append(job)
+        self._title = title
+        self.label.setText(title)
+        self.bar.setRange(0, 0)
+        job.signals.progress.connect(
+            lambda done, total, label: self._progress(job, title, done, total, label)
+        )
+        job.signals.done.connect(lambda: self._finish(job))
+        if not self.isVisible() and not self._timer.isActive():
+            self._timer.start(self.SHOW_AFTER_MS)
+
+    def _progress(self, job: Any, title: str, done: int, total: int, label: str) -> None:
+        if job is not (self._jobs[-1] if self._jobs else None):
+            return
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+            self.bar.setFormat(f"{done} / {total}")
+        name = label.rsplit("/", 1)[-1] if label else ""
+        self.label.setText(f"{title}: {name}" if name else title)
+
+    def _reveal(self) -> None:
+        if self._jobs:
+            self.show()
+
+    def _finish(self, job: Any) -> None:
+        if job in self._jobs:
+            self._jobs.remove(job)
+        if not self._jobs:
+            self._timer.stop()
+            self.hide()
+
+    def _cancel(self) -> None:
+        for job in list(self._jobs):
+            job.cancel()
+        self.label.setText("Cancelling…")
+
+
+class HtmlDelegate(QStyledItemDelegate):
+    """Renders an item's DisplayRole as rich text (search hits with highlighted words)."""
+
+    def __init__(self, parent: Any = None, width_hint: int = 600):
+        super().__init__(parent)
+        self.width_hint = width_hint
+
+    def _document(self, option: QStyleOptionViewItem, index: QModelIndex) -> QTextDocument:
+        doc = QTextDocument()
+        doc.setDefaultFont(option.font)
+        doc.setDocumentMargin(8)
+        doc.setHtml(str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        width = option.rect.width() if option.rect.width() > 0 else self.width_hint
+        doc.setTextWidth(width)
+        return doc
+
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        doc = self._document(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        painter.translate(opt.rect.topLeft())
+        painter.setClipRect(QRectF(0, 0, opt.rect.width(), opt.rect.height()))
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        role = (
+            QPalette.ColorRole.HighlightedText
+            if opt.state & QStyle.StateFlag.State_Selected
+            else (QPalette.ColorRole.Text)
+        )
+        ctx.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
+        doc.documentLayout().draw(painter, ctx)
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        doc = self._document(opt, index)
+        parent = self.parent()
+        if hasattr(parent, "viewport"):
+            doc.setTextWidth(max(parent.viewport().width() - 4, 200))
+        return QSize(int(doc.idealWidth()), int(doc.size().height()) + 2)
+
+
+class Chip(QPushButton):
+    """A checkable pill: a suggested recommendation with its score."""
+
+    def __init__(self, text: str, value: Any = None, parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self.value = value
+        self.setCheckable(True)
+        self.setObjectName("chip")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+
+class ClickableLabel(QLabel):
+    clicked = Signal()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+def status_dot(status: str) -> str:
+    """A coloured bullet plus label, as HTML."""
+    color = STATUS_COLORS.get(status, "#999")
+    return f'<span style="color:{color}">&#9679;</span> {html_escape(status_label(status))}'
+
+
+def readable_on(color: str) -> QColor:
+    """Black or white text, whichever reads better on this background."""
+    c = QColor(color)
+    luminance = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
+    return QColor("#1f2933") if luminance > 150 else QColor("#ffffff")

@@ -1,0 +1,292 @@
+"""Dialogs for the tracking pages: new action with suggested recommendations, progress update, delegates."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QStyledItemDelegate,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.widgets.common import STATUS_LABELS, Chip
+from desktop.widgets.flow import FlowLayout
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class StatusDelegate(QStyledItemDelegate):
+    """A combo box of the six statuses."""
+
+    def createEditor(self, parent, option, index):  # noqa: N802 (Qt naming)
+        combo = QComboBox(parent)
+        for key, label in STATUS_LABELS.items():
+            combo.addItem(label, key)
+        return combo
+
+    def setEditorData(self, editor, index):  # noqa: N802
+        editor.setCurrentIndex(max(editor.findData(index.data(Qt.ItemDataRole.EditRole)), 0))
+
+    def setModelData(self, editor, model, index):  # noqa: N802
+        model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+
+
+class PercentDelegate(QStyledItemDelegate):
+    def createEditor(self, parent, option, index):  # noqa: N802
+        spin = QSpinBox(parent)
+        spin.setRange(0, 100)
+        spin.setSingleStep(5)
+        spin.setSuffix("%")
+        return spin
+
+    def setEditorData(self, editor, index):  # noqa: N802
+        editor.setValue(int(index.data(Qt.ItemDataRole.EditRole) or 0))
+
+    def setModelData(self, editor, model, index):  # noqa: N802
+        model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
+
+
+class DateDelegate(QStyledItemDelegate):
+    """A calendar date editor; writes ISO dates."""
+
+    def createEditor(self, parent, option, index):  # noqa: N802
+        edit = QDateEdit(parent)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        return edit
+
+    def setEditorData(self, editor, index):  # noqa: N802
+        value = index.data(Qt.ItemDataRole.EditRole)
+        date = QDate.fromString(str(value), "yyyy-MM-dd") if value else QDate.currentDate()
+        editor.setDate(date if date.isValid() else QDate.currentDate())
+
+    def setModelData(self, editor, model, index):  # noqa: N802
+        model.setData(index, editor.date().toString("yyyy-MM-dd"), Qt.ItemDataRole.EditRole)
+
+
+class NewActionDialog(QDialog):
+    """Record an action; suggested recommendations appear as checkable chips with scores as you type."""
+
+    suggestionsShown = Signal(int)  # number of chips
+    saveRequested = Signal(dict)
+
+    def __init__(self, window: Any, organisation: str | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.window_ = window
+        self.setWindowTitle("New action")
+        self.setMinimumWidth(620)
+        self._seq = 0
+        self._waiting_for_model = False
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.organisation = QComboBox()
+        self.organisation.setEditable(True)
+        self._org_types: dict[str, str] = {}
+        for row in window.db.query("SELECT name, type FROM organisations ORDER BY name COLLATE NOCASE"):
+            self.organisation.addItem(row["name"])
+            self._org_types[row["name"].lower()] = row["type"]
+        self.organisation.setCurrentText(organisation or "")
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(
+            "What will be done, e.g. Set up a multidisciplinary AI implementation team"
+        )
+        self.text.setFixedHeight(90)
+        self.owner = QLineEdit()
+        self.owner.setPlaceholderText("Role or name")
+        self.due = QLineEdit()
+        self.due.setPlaceholderText("YYYY-MM-DD")
+        form.addRow("Organisation", self.organisation)
+        form.addRow("Action", self.text)
+        form.addRow("Owner", self.owner)
+        form.addRow("Due", self.due)
+        layout.addLayout(form)
+        caption = QLabel("Recommendations this action serves (suggested; tick the ones that apply)")
+        caption.setObjectName("cardCaption")
+        layout.addWidget(caption)
+        self.chips_box = QWidget()
+        self.chips = FlowLayout(self.chips_box)
+        self.chip_widgets: list[Chip] = []
+        self.hint = QLabel("Type the action to see suggestions.")
+        self.hint.setObjectName("muted")
+        layout.addWidget(self.chips_box)
+        layout.addWidget(self.hint)
+        self.error = QLabel()
+        self.error.setStyleSheet("color:#d64545")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(350)
+        self._timer.timeout.connect(self.request_suggestions)
+        self.text.textChanged.connect(self._timer.start)
+        self.organisation.currentTextChanged.connect(lambda _: self._timer.start())
+
+    def org_type(self) -> str | None:
+        name = self.organisation.currentText().strip()
+        if name.lower() in self._org_types:
+            return self._org_types[name.lower()]
+        if not name:
+            return None
+        try:
+            from knowledge.organisations import infer_type
+
+            return infer_type(name)
+        except ImportError:
+            return None
+
+    def request_suggestions(self) -> Any:
+        text = self.text.toPlainText().strip()
+        if len(text) < 8:
+            return None
+        if self.window_.model_state != "ready":
+            # Suggestions need the model; ask again as soon as it is ready.
+            self.hint.setText("Suggestions appear once the language model has loaded.")
+            if not self._waiting_for_model:
+                self._waiting_for_model = True
+                self.window_.modelStateChanged.connect(self._model_state)
+            return None
+        self._seq += 1
+        seq, org_type, embedder = self._seq, self.org_type(), self.window_.embedder
+
+        def work(db: Any, job: Any) -> tuple[int, list[Any]]:
+            from indexes.matching import suggest
+
+            return seq, list(suggest(db, text, org_type, embedder=embedder, limit=5))
+
+        self.hint.setText("Finding recommendations…")
+        return self.window_.workers.read(
+            work, on_done=self._show_suggestions, on_error=lambda m: self.hint.setText(f"No suggestions: {m}")
+        )
+
+    def _model_state(self, state: str) -> None:
+        if state == "ready" and self._waiting_for_model:
+            self._waiting_for_model = False
+            self.window_.modelStateChanged.disconnect(self._model_state)
+            self.request_suggestions()
+
+    def _show_suggestions(self, answer: tuple[int, list[Any]]) -> None:
+        seq, suggestions = answer
+        if seq != self._seq:
+            return
+        checked = {c.value for c in self.chip_widgets if c.isChecked()}
+        for chip in self.chip_widgets:
+            self.chips.removeWidget(chip)
+            chip.deleteLater()
+        self.chip_widgets = []
+        for s in suggestions:
+            chip = Chip(f"R{s.number}  {s.title}  ·  {s.score:.2f}", s.rec_id)
+            chip.setToolTip(f"Recommendation {s.number}: {s.title} (score {s.score:.2f})")
+            chip.setChecked(s.rec_id in checked)
+            self.chips.addWidget(chip)
+            self.chip_widgets.append(chip)
+        self.hint.setText(
+            "Best match first. Ticked recommendations are confirmed when you save."
+            if suggestions
+            else "No suggestions for this text."
+        )
+        self.suggestionsShown.emit(len(suggestions))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "organisation": self.organisation.currentText().strip(),
+            "text": self.text.toPlainText().strip(),
+            "owner": self.owner.text().strip() or None,
+            "due": self.due.text().strip() or None,
+            "recommendation_ids": [c.value for c in self.chip_widgets if c.isChecked()],
+            "suggested": [c.value for c in self.chip_widgets if not c.isChecked()],
+        }
+
+    def _save(self) -> None:
+        values = self.values()
+        if not values["text"]:
+            self.error.setText("Describe the action.")
+            return
+        if not values["organisation"]:
+            self.error.setText("Choose or type the organisation.")
+            return
+        if values["due"] and not DATE_RE.match(values["due"]):
+            self.error.setText("Due date must be YYYY-MM-DD.")
+            return
+        self.saveRequested.emit(values)
+        self.accept()
+
+
+class ProgressDialog(QDialog):
+    """A dated progress update: status, percent and a note (kept in the action's history)."""
+
+    saveRequested = Signal(dict)
+
+    def __init__(self, action: dict[str, Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.action = action
+        self.setWindowTitle("Update progress")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        title = QLabel(action.get("text") or "")
+        title.setWordWrap(True)
+        title.setObjectName("sectionTitle")
+        layout.addWidget(title)
+        form = QFormLayout()
+        self.status = QComboBox()
+        for key, label in STATUS_LABELS.items():
+            self.status.addItem(label, key)
+        self.status.setCurrentIndex(max(self.status.findData(action.get("status")), 0))
+        self.percent = QSpinBox()
+        self.percent.setRange(0, 100)
+        self.percent.setSingleStep(5)
+        self.percent.setSuffix("%")
+        self.percent.setValue(int(action.get("percent") or 0))
+        self.status.currentIndexChanged.connect(self._status_changed)
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText("What happened, what is next")
+        self.note.setFixedHeight(90)
+        self.who = QLineEdit()
+        self.who.setPlaceholderText("Your name or role")
+        form.addRow("Status", self.status)
+        form.addRow("Complete", self.percent)
+        form.addRow("Note", self.note)
+        form.addRow("Recorded by", self.who)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._save)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(buttons)
+        layout.addLayout(row)
+
+    def _status_changed(self) -> None:
+        if self.status.currentData() == "done":
+            self.percent.setValue(100)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "status": self.status.currentData(),
+            "percent": self.percent.value(),
+            "note": self.note.toPlainText().strip() or None,
+            "who": self.who.text().strip() or None,
+        }
+
+    def _save(self) -> None:
+        self.saveRequested.emit(self.values())
+        self.accept()

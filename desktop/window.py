@@ -1,0 +1,468 @@
+"""The main window: navigation sidebar, stacked pages, status bar, menus, background work and the model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import ops
+from desktop.widgets.common import TaskProgress
+from desktop.workers import Job, Workers
+
+PAGES = [
+    ("library", "Library"),
+    ("search", "Search"),
+    ("recommendations", "Recommendations"),
+    ("actions", "Organisations & actions"),
+    ("dashboard", "Dashboard"),
+    ("export", "Reports"),
+]
+MODEL_TEXT = {
+    "off": "Model: not loaded (keyword search)",
+    "loading": "Model: loading…",
+    "ready": "Model: ready",
+    "unavailable": "Model unavailable: keyword search only",
+}
+
+
+def default_model_loader() -> Any:
+    """Load the shared embedding model (about 5 s); runs on the model thread."""
+    from indexes.embedder import get_embedder
+
+    embedder = get_embedder()
+    try:  # importing faiss holds the GIL for a moment: do it here, not on the first search
+        import faiss  # noqa: F401
+    except ImportError:
+        pass
+    return embedder
+
+
+class FailuresDialog(QDialog):
+    """Every file that failed in one import, listed once, after the import."""
+
+    def __init__(self, failures: list[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Some files could not be imported")
+        self.resize(640, 320)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{len(failures)} file(s) could not be imported. The others were imported."))
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setPlainText("\n".join(f"{Path(path).name}: {reason}" for path, reason in failures))
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class MainWindow(QMainWindow):
+    """Roundtable Desk's window; pages talk to the database through self.db (reads) and self.workers."""
+
+    modelStateChanged = Signal(str)
+    importFinished = Signal(object)  # ops.ImportSummary
+    indexFinished = Signal(str)  # "ready", "unavailable: …", "cancelled"
+    dataChanged = Signal()  # something was written: pages refresh when next shown
+    searchFinished = Signal(object)  # indexes.search.SearchResult
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        settings: QSettings | None = None,
+        model_loader: Callable[[], Any] | None = None,
+        load_model: bool = True,
+    ):
+        super().__init__()
+        from knowledge.db import open_db
+
+        self.db_path = Path(db_path)
+        self.db = open_db(self.db_path)  # the UI thread's own connection, for quick reads only
+        self.settings = settings if settings is not None else QSettings()
+        self.workers = Workers(self.db_path, self)
+        self.model_loader = model_loader or default_model_loader
+        self.model_state = "off"
+        self.embedder: Any = None
+        self.index_state = ""
+        self._pending_index = False
+        self._dirty: set[str] = set()
+        self.last_failures_dialog: FailuresDialog | None = None
+        # Tests replace this to answer confirmation questions without a modal dialog.
+        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
+
+        self.setWindowTitle("Roundtable Desk")
+        self.setAcceptDrops(True)
+        self.setMinimumSize(QSize(960, 600))
+        self._build_pages()
+        self._build_status_bar()
+        self._build_menus()
+        self.dataChanged.connect(self._mark_dirty)
+        self._restore_settings()
+        self.refresh_counts()
+        if load_model:
+            self.start_model()  # on the model thread: the window does not wait for it
+
+    # -- layout ------------------------------------------------------------------------------------
+    def _build_pages(self) -> None:
+        from desktop.pages import create_pages
+
+        central = QWidget()
+        central.setObjectName("central")
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+
+        side = QWidget()
+        side.setObjectName("sidebar")
+        side.setFixedWidth(220)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(12, 18, 12, 12)
+        brand = QLabel("Roundtable Desk")
+        brand.setObjectName("brand")
+        tagline = QLabel("Evidence & recommendation tracking")
+        tagline.setObjectName("brandTagline")
+        tagline.setWordWrap(True)
+        side_layout.addWidget(brand)
+        side_layout.addWidget(tagline)
+        side_layout.addSpacing(14)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for key, title in PAGES:
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setSizeHint(QSize(190, 38))
+            self.nav.addItem(item)
+        side_layout.addWidget(self.nav, 1)
+        self.db_label_side = QLabel(self.db_path.name)
+        self.db_label_side.setObjectName("sideFooter")
+        self.db_label_side.setToolTip(str(self.db_path))
+        side_layout.addWidget(self.db_label_side)
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        self.pages = create_pages(self)
+        for key, _title in PAGES:
+            self.stack.addWidget(self.pages[key])
+        layout.addWidget(side)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.nav.currentRowChanged.connect(self._on_nav)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.db_label = QLabel(str(self.db_path))
+        self.db_label.setObjectName("statusDb")
+        self.counts_label = QLabel()
+        self.model_label = QLabel(MODEL_TEXT["off"])
+        self.index_label = QLabel()
+        self.progress = TaskProgress()
+        bar.addWidget(self.db_label, 1)
+        bar.addPermanentWidget(self.progress)
+        for label in (self.counts_label, self.index_label, self.model_label):
+            label.setObjectName("statusItem")
+            bar.addPermanentWidget(label)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.import_action = self._action(
+            file_menu, "&Import documents…", QKeySequence.StandardKey.Open, self.import_dialog
+        )
+        self._action(file_menu, "Import &folder…", "Ctrl+Shift+O", self.import_folder_dialog)
+        self.export_action = self._action(
+            file_menu, "&Export report…", "Ctrl+E", lambda: self.go_to("export")
+        )
+        self._action(file_menu, "Open &demo workspace", None, self.load_demo)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Rebuild search index", None, self.start_index)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+
+        go_menu = menu.addMenu("&Go")
+        for number, (key, title) in enumerate(PAGES, start=1):
+            self._action(go_menu, title, f"Ctrl+{number}", lambda _=False, k=key: self.go_to(k))
+        self.search_action = self._action(go_menu, "&Find…", QKeySequence.StandardKey.Find, self.focus_search)
+
+        help_menu = menu.addMenu("&Help")
+        self._action(help_menu, "&Help", QKeySequence.StandardKey.HelpContents, self.show_help)
+        self._action(help_menu, "&About Roundtable Desk", None, self.show_about)
+
+    def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[..., Any]) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- navigation --------------------------------------------------------------------------------
+    def go_to(self, key: str, **kwargs: Any) -> QWidget:
+        """Show a page (by key); extra arguments go to the page's show_item()."""
+        keys = [k for k, _ in PAGES]
+        if key not in keys:
+            key = "library"
+        self.nav.setCurrentRow(keys.index(key))
+        page = self.pages[key]
+        if kwargs and hasattr(page, "show_item"):
+            page.show_item(**kwargs)
+        return page
+
+    def current_page_key(self) -> str:
+        return PAGES[max(self.nav.currentRow(), 0)][0]
+
+    def _on_nav(self, row: int) -> None:
+        if row < 0:
+            return
+        key = PAGES[row][0]
+        self.stack.setCurrentIndex(row)
+        if key in self._dirty or not getattr(self.pages[key], "loaded", False):
+            self._dirty.discard(key)
+            self.pages[key].refresh()
+
+    def _mark_dirty(self) -> None:
+        current = self.current_page_key()
+        self._dirty = {k for k, _ in PAGES if k != current}
+        self.pages[current].refresh()
+        self.refresh_counts()
+
+    def focus_search(self) -> None:
+        page = self.go_to("search")
+        page.focus_query()
+
+    # -- status ------------------------------------------------------------------------------------
+    def refresh_counts(self) -> None:
+        c = ops.counts(self.db)
+        self.counts_label.setText(f"{c['documents']:,} documents · {c['passages']:,} passages")
+        if self.index_state:
+            self.index_label.setText(self.index_state)
+        elif c["passages"] == 0:
+            self.index_label.setText("Index: empty")
+        elif c["unindexed"]:
+            self.index_label.setText(f"Index: {c['unindexed']:,} passages waiting")
+        else:
+            self.index_label.setText("Index: up to date")
+
+    def show_message(self, text: str, msecs: int = 8000) -> None:
+        self.statusBar().showMessage(text, msecs)
+
+    def show_error(self, title: str, text: str) -> None:
+        """A problem the user should see; non-modal so nothing waits on it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setModal(False)
+        box.open()
+        self.last_error_box = box
+        self.show_message(f"{title}: {text}")
+
+    def _confirm_dialog(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- the embedding model -----------------------------------------------------------------------
+    def start_model(self) -> Job | None:
+        """Load the model on its own thread; the window stays usable and keyword search works meanwhile."""
+        if self.model_state in ("loading", "ready"):
+            return None
+        self._set_model_state("loading")
+        return self.workers.run_model(
+            lambda job: self.model_loader(), on_done=self._model_ready, on_error=self._model_failed
+        )
+
+    def _model_ready(self, embedder: Any) -> None:
+        self.embedder = embedder
+        self._set_model_state("ready")
+        c = ops.counts(self.db)
+        if c["unindexed"] or self._pending_index:
+            self.start_index()
+
+    def _model_failed(self, message: str) -> None:
+        self._set_model_state("unavailable")
+        self.model_label.setToolTip(message)
+        self.show_message(f"The embedding model could not be loaded ({message}); keyword search still works.")
+
+    def _set_model_state(self, state: str) -> None:
+        self.model_state = state
+        self.model_label.setText(MODEL_TEXT[state])
+        self.modelStateChanged.emit(state)
+
+    # -- import and indexing -----------------------------------------------------------------------
+    def import_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import documents",
+            str(self.settings.value("last_import_dir", str(Path.home()))),
+            "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.csv *.jsonl);;All files (*)",
+        )
+        if files:
+            self.settings.setValue("last_import_dir", str(Path(files[0]).parent))
+            self.start_import(files)
+
+    def import_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Import a folder", str(self.settings.value("last_import_dir", str(Path.home())))
+        )
+        if folder:
+            self.settings.setValue("last_import_dir", folder)
+            self.start_import([folder])
+
+    def start_import(self, paths: list[str | Path], options: dict[str, Any] | None = None) -> Job:
+        """Import on the write queue; progress in the status bar; one dialog for failures at the end."""
+        paths = [str(p) for p in paths]
+        job = self.workers.write(
+            lambda db, job: ops.import_files(db, job, paths, options),
+            label="import",
+            on_done=self._import_done,
+            on_error=lambda message: self._job_failed("Import failed", message),
+        )
+        self.progress.track(job, "Importing")
+        self.show_message(f"Importing {len(paths)} item(s)…", 3000)
+        return job
+
+    def _import_done(self, summary: ops.ImportSummary) -> None:
+        self.show_message(summary.message(), 12000)
+        if summary.failed:
+            self.last_failures_dialog = FailuresDialog(summary.failed, self)
+            self.last_failures_dialog.open()
+        self.dataChanged.emit()
+        if summary.imported or summary.actions:
+            if self.model_state == "ready":
+                self.start_index()
+            else:
+                self._pending_index = True
+        self.importFinished.emit(summary)
+
+    def start_index(self) -> Job | None:
+        """Embed new passages and update the vector index (needs the model)."""
+        if self.model_state != "ready":
+            self._pending_index = True
+            if self.model_state in ("off", "unavailable"):
+                self.show_message("The search index is updated once the embedding model is loaded.")
+            return None
+        self._pending_index = False
+        self.index_state = "Index: updating…"
+        embedder = self.embedder
+        self.refresh_counts()
+        job = self.workers.write(
+            lambda db, job: ops.sync_index(db, job, self.db_path, embedder),
+            label="index",
+            on_done=self._index_done,
+            on_error=self._index_failed,
+        )
+        self.progress.track(job, "Indexing passages")
+        return job
+
+    def _index_done(self, state: str) -> None:
+        self.index_state = ""
+        self.refresh_counts()
+        self.dataChanged.emit()
+        self.indexFinished.emit(state)
+
+    def _index_failed(self, message: str) -> None:
+        self.index_state = "Index: keyword only" if message != "cancelled" else ""
+        if message != "cancelled":
+            self.index_label.setToolTip(message)
+        self.refresh_counts()
+        self.indexFinished.emit(f"unavailable: {message}")
+
+    def _job_failed(self, title: str, message: str) -> None:
+        if message == "cancelled":
+            self.show_message("Cancelled; the work finished so far is kept.")
+            self.dataChanged.emit()
+            return
+        self.show_error(title, message)
+        self.dataChanged.emit()
+
+    def load_demo(self) -> Job:
+        job = self.workers.write(
+            ops.load_demo,
+            label="demo",
+            on_done=self._demo_done,
+            on_error=lambda message: self._job_failed("Demo workspace", message),
+        )
+        self.progress.track(job, "Loading the demo workspace")
+        return job
+
+    def _demo_done(self, message: str) -> None:
+        self.show_message(message, 10000)
+        self.dataChanged.emit()
+        if self.model_state == "ready":
+            self.start_index()
+        else:
+            self._pending_index = True
+
+    # -- drag and drop -----------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.go_to("library")
+            self.start_import(paths)
+
+    # -- help --------------------------------------------------------------------------------------
+    def show_help(self) -> None:
+        QMessageBox.information(
+            self,
+            "Roundtable Desk help",
+            "<b>Library</b>: import reports, notes and trackers (Ctrl+O, or drop files on the window).<br>"
+            "<b>Search</b> (Ctrl+F): keyword mode searches as you type; the other modes on Enter.<br>"
+            "<b>Recommendations</b>: progress, evidence and related passages for each recommendation.<br>"
+            "<b>Organisations &amp; actions</b>: record actions, confirm suggested recommendations, update "
+            "progress (double-click a cell to edit).<br>"
+            "<b>Dashboard</b>: who is where; click a cell to see its actions.<br>"
+            "<b>Reports</b> (Ctrl+E): markdown and HTML reports, optionally redacted.<br><br>"
+            f"Database: {self.db_path}",
+        )
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Roundtable Desk",
+            "Roundtable Desk: offline evidence search and recommendation tracking.\n"
+            "Everything stays on this computer.",
+        )
+
+    # -- settings ----------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray | bytes) and geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        size = self.settings.value("window/size")
+        # The size is kept on its own too: restoreGeometry alone ignores it for never-shown windows.
+        self.resize(size if isinstance(size, QSize) and size.isValid() else QSize(1280, 800))
+        last = str(self.settings.value("window/page", "library"))
+        self.go_to(last if last in dict(PAGES) else "library")
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/size", self.size())
+        self.settings.setValue("window/page", self.current_page_key())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_settings()
+        self.workers.shutdown()
+        # self.db stays open: results already queued by workers may still arrive and read it; the
+        # connection closes with the process.
+        super().closeEvent(event)

@@ -1,0 +1,169 @@
+"""Keyword search over the FTS5 passage index: safe query building, bm25 ranking, filters, snippets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+ELLIPSIS = "…"
+
+# bm25 column weights for (text, section, title). Titles are short and on-topic, so a word in the title
+# says more than the same word in the body; section headings sit between. Tuned on SciFact train queries.
+WEIGHTS = (1.0, 0.5, 2.0)
+
+# FTS5 treats these as operators only in upper case, but every token is quoted anyway; they are kept out
+# of queries because a bare "and"/"or" would match nearly every passage and only add cost.
+_STOP = frozenset(
+    "a an and are as at be but by for from has have in is it its of on or that the this to was were "
+    "with not near".split()
+)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 64
+
+
+@dataclass
+class SearchFilters:
+    """Restrict results to documents of some kinds, a date range, an organisation, a roundtable or ids."""
+
+    kinds: Sequence[str] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    organisation: int | str | None = None  # id, or name (case-insensitive)
+    roundtable_id: int | None = None
+    document_ids: Sequence[int] = field(default_factory=tuple)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.kinds
+            or self.date_from
+            or self.date_to
+            or self.organisation not in (None, "")
+            or self.roundtable_id is not None
+            or self.document_ids
+        )
+
+
+def query_terms(text: str | None) -> list[str]:
+    """A query's words, lower-cased, de-duplicated, in order; stop words dropped if others remain."""
+    if not text:
+        return []
+    words = []
+    seen = set()
+    for word in _TOKEN.findall(text.lower()):
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    content = [w for w in words if w not in _STOP]
+    return (content or words)[:MAX_TERMS]
+
+
+def fts_query(text: str | None, operator: str = "OR") -> str | None:
+    """An FTS5 MATCH expression for any user text: each word quoted as a string, joined by OR.
+
+    Quoting makes every character literal, so quotes, operators, `*`, `:`, `^` and brackets in the
+    user's text can never produce an FTS5 syntax error. None when the text has no words at all.
+    """
+    terms = query_terms(text)
+    if not terms:
+        return None
+    # \w+ tokens never contain a double quote, but escape anyway: the rule is cheap and total.
+    return f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def filter_sql(filters: SearchFilters | None, doc_alias: str = "d") -> tuple[str, list]:
+    """A SQL condition on the documents table (alias `doc_alias`) and its parameters; '' when no filter."""
+    if filters is None or filters.is_empty():
+        return "", []
+    d = doc_alias
+    parts: list[str] = []
+    params: list = []
+    if filters.kinds:
+        parts.append(f"{d}.kind IN ({', '.join('?' for _ in filters.kinds)})")
+        params.extend(filters.kinds)
+    if filters.date_from:
+        parts.append(f"{d}.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        # Dates may be stored as YYYY-MM-DD or longer; '~' sorts after every digit, so the end day counts.
+        parts.append(f"{d}.date <= ?")
+        params.append(filters.date_to + "~")
+    if filters.organisation not in (None, ""):
+        org = filters.organisation
+        if isinstance(org, int) or (isinstance(org, str) and org.isdigit()):
+            parts.append(f"{d}.organisation_id = ?")
+            params.append(int(org))
+        else:
+            parts.append(
+                f"{d}.organisation_id IN (SELECT id FROM organisations WHERE name = ? COLLATE NOCASE)"
+            )
+            params.append(str(org).strip())
+    if filters.roundtable_id is not None:
+        parts.append(f"{d}.id IN (SELECT document_id FROM roundtable_documents WHERE roundtable_id = ?)")
+        params.append(int(filters.roundtable_id))
+    if filters.document_ids:
+        parts.append(f"{d}.id IN ({', '.join('?' for _ in filters.document_ids)})")
+        params.extend(int(i) for i in filters.document_ids)
+    return " AND ".join(parts), params
+
+
+def keyword_search(
+    db: sqlite_utils.Database,
+    query: str | None,
+    *,
+    limit: int = 100,
+    filters: SearchFilters | None = None,
+    operator: str = "OR",
+    weights: Sequence[float] = WEIGHTS,
+) -> list[tuple[int, float]]:
+    """Best passages for the query by bm25: [(passage_id, score)], higher score is better."""
+    match = fts_query(query, operator)
+    if match is None or limit <= 0:
+        return []
+    w = ", ".join(str(float(x)) for x in weights)
+    condition, params = filter_sql(filters)
+    if condition:
+        sql = (
+            f"SELECT f.rowid, bm25(passages_fts, {w}) AS s FROM passages_fts f "
+            "JOIN passages p ON p.id = f.rowid JOIN documents d ON d.id = p.document_id "
+            f"WHERE passages_fts MATCH ? AND {condition} ORDER BY s LIMIT ?"
+        )
+    else:
+        sql = (
+            f"SELECT rowid, bm25(passages_fts, {w}) AS s FROM passages_fts "
+            "WHERE passages_fts MATCH ? ORDER BY s LIMIT ?"
+        )
+    rows = db.execute(sql, [match, *params, int(limit)]).fetchall()
+    # FTS5's bm25 is negative (lower is better); flip it so every score in the project grows with relevance.
+    return [(int(r[0]), -float(r[1])) for r in rows]
+
+
+def snippets(
+    db: sqlite_utils.Database, query: str | None, passage_ids: Sequence[int], tokens: int = 32
+) -> dict[int, str]:
+    """Highlighted snippets of the given passages where the query's words occur (one SQL query).
+
+    Passages that do not contain any query word are absent from the result; callers fall back to
+    the passage's opening words.
+    """
+    match = fts_query(query)
+    if match is None or not passage_ids:
+        return {}
+    ids = list(dict.fromkeys(int(i) for i in passage_ids))
+    placeholders = ", ".join("?" for _ in ids)
+    sql = (
+        f"SELECT rowid, snippet(passages_fts, 0, ?, ?, ?, ?) FROM passages_fts "
+        f"WHERE passages_fts MATCH ? AND rowid IN ({placeholders})"
+    )
+    rows = db.execute(sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, int(tokens), match, *ids]).fetchall()
+    return {int(r[0]): r[1] for r in rows if r[1] and MARK_OPEN in r[1]}
+
+
+def opening_words(text: str, words: int = 32) -> str:
+    """The first few words of a passage, as the snippet of a passage that matched by meaning only."""
+    parts = text.split()
+    head = " ".join(parts[:words])
+    return head + (" " + ELLIPSIS if len(parts) > words else "")

@@ -1,0 +1,352 @@
+"""Keyword, semantic and hybrid search over passages, with filters, per-document grouping and snippets."""
+
+from __future__ import annotations
+
+import html
+import sqlite3
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from indexes.embedder import Embedder, EmbedderUnavailable, get_embedder
+from indexes.fusion import collapse, reciprocal_rank_fusion, score_fusion
+from indexes.keyword import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    SearchFilters,
+    filter_sql,
+    keyword_search,
+    opening_words,
+    snippets,
+)
+from indexes.vectors import VectorIndex, index_folder, open_index, reconcile, stored_stats
+
+__all__ = [
+    "Hit",
+    "SearchFilters",
+    "SearchResult",
+    "Searcher",
+    "snippet_to_html",
+    "snippet_to_plain",
+]
+
+MODES = ("hybrid", "semantic", "keyword")
+CANDIDATES = 100  # per list; bounded so fusion and metadata cost stay tiny beside the model and faiss
+
+# Fusion chosen on SciFact train queries (benchmarks/scifact.py --fusion, per-document nDCG@10): min-max
+# normalised score fusion with equal, untuned weights 0.737 vs reciprocal rank fusion (k=60) 0.723;
+# keyword alone 0.703, semantic alone 0.660. Min-max keeps how far ahead the best candidates of each list
+# are, which RRF throws away.
+FUSION = "score"  # or "rrf"
+RRF_K = 60
+FUSION_WEIGHTS = (0.5, 0.5)  # (keyword, semantic)
+
+
+@dataclass
+class Hit:
+    """One search result: a passage, where it comes from, and a snippet with <mark>ed matching words."""
+
+    passage_id: int
+    document_id: int
+    external_id: str | None
+    title: str
+    page: int | None
+    section: str | None
+    kind: str
+    date: str | None
+    score: float
+    snippet: str
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    """The hits for one query, the mode actually used, and a warning to show the user (at most once)."""
+
+    query: str
+    mode: str
+    hits: list[Hit]
+    warning: str | None = None
+
+
+def snippet_to_html(snippet: str) -> str:
+    """Escape a snippet for HTML, keeping its <mark> highlights as real tags."""
+    parts = []
+    for i, chunk in enumerate(snippet.split(MARK_OPEN)):
+        if i == 0:
+            parts.append(html.escape(chunk))
+            continue
+        marked, _, rest = chunk.partition(MARK_CLOSE)
+        parts.append(f"<mark>{html.escape(marked)}</mark>{html.escape(rest)}")
+    return "".join(parts)
+
+
+def snippet_to_plain(snippet: str, open_mark: str = "", close_mark: str = "") -> str:
+    """A snippet as plain text; highlights become open_mark/close_mark (e.g. ANSI bold, or brackets)."""
+    return snippet.replace(MARK_OPEN, open_mark).replace(MARK_CLOSE, close_mark)
+
+
+class Searcher:
+    """Searches one database; keeps the vector index in memory and in step with the database.
+
+    The model is loaded on the first semantic or hybrid search (or never, for keyword search). If it
+    cannot be loaded, those searches fall back to keyword mode; the first such result carries a warning.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, db_path: str | Path, embedder: Embedder | None = None):
+        self.db = db
+        self.db_path = db_path
+        self._embedder = embedder
+        self.unavailable: str | None = None  # why semantic search cannot run, once known
+        self._warned = False
+        self._index: VectorIndex | None = None
+        self._index_key: tuple | None = None
+        self._lock = threading.RLock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._reader: sqlite3.Connection | None = None
+
+    # -- the model and the index ---------------------------------------------------------------------
+    def embedder(self) -> Embedder | None:
+        """The embedding model, loading it on first use; None when it cannot be loaded."""
+        if self._embedder is None and self.unavailable is None:
+            try:
+                self._embedder = get_embedder()
+            except EmbedderUnavailable as exc:
+                self.unavailable = str(exc)
+        return self._embedder
+
+    def _change_key(self) -> tuple:
+        # data_version moves when another connection commits; total_changes when this one writes.
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        try:
+            mtime = (index_folder(self.db_path) / "config.json").stat().st_mtime_ns
+        except OSError:
+            mtime = None
+        return version, self.db.conn.total_changes, mtime
+
+    def vector_index(self) -> VectorIndex | None:
+        """The in-memory faiss index, loaded (or rebuilt from SQLite) on first use and kept current."""
+        embedder = self.embedder()
+        if embedder is None:
+            return None
+        with self._lock:
+            key = self._change_key()
+            if self._index is None or (self._index_key is not None and key[2] != self._index_key[2]):
+                self._index, _ = open_index(self.db, self.db_path, embedder.name, embedder.dim)
+                key = self._change_key()
+            elif key != self._index_key and self._index.stats() != stored_stats(self.db, embedder.name):
+                reconcile(self.db, self._index)
+            self._index_key = key
+            return self._index
+
+    def refresh(self) -> None:
+        """Forget the in-memory index so the next search reloads it (after an outside rebuild)."""
+        with self._lock:
+            self._index = None
+            self._index_key = None
+
+    # -- searching -----------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        limit: int = 10,
+        per_document: bool = False,
+        filters: SearchFilters | None = None,
+    ) -> SearchResult:
+        """Search passages; see search_many."""
+        return self.search_many([query], mode=mode, limit=limit, per_document=per_document, filters=filters)[
+            0
+        ]
+
+    def search_many(
+        self,
+        queries: Sequence[str],
+        *,
+        mode: str = "hybrid",
+        limit: int = 10,
+        per_document: bool = False,
+        filters: SearchFilters | None = None,
+    ) -> list[SearchResult]:
+        """Search several queries with one model call for all their vectors."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r} (expected one of {', '.join(MODES)})")
+        queries = [q if isinstance(q, str) else "" for q in queries]
+        limit = max(0, int(limit))
+        depth = max(CANDIDATES, limit * (2 if per_document else 1))
+        used, warning = mode, None
+        index = None
+        if mode != "keyword":
+            index, warning = self._semantic_ready()
+            if index is None:
+                used = "keyword"
+        keyword_lists = self._keyword_async(queries, depth, filters) if used == "hybrid" else None
+        semantic_lists: list[list[tuple[int, float]]] = [[] for _ in queries]
+        if used != "keyword" and queries:
+            vectors = self._embedder.encode([q.strip() for q in queries])
+            allowed = self._allowed_ids(filters) if filters and not filters.is_empty() else None
+            found = index.search(vectors, depth, allowed)  # one faiss call for the whole batch
+            semantic_lists = [f if q.strip() else [] for f, q in zip(found, queries, strict=True)]
+        keyword_all = keyword_lists.result() if keyword_lists is not None else None
+        results = []
+        for row, query in enumerate(queries):
+            if keyword_all is not None:
+                keyword = keyword_all[row]
+            elif used == "keyword":
+                keyword = keyword_search(self.db, query, limit=depth, filters=filters)
+            else:
+                keyword = []
+            semantic = semantic_lists[row]
+            ranked = self._rank(keyword, semantic, used, per_document)
+            hits = self._hits(query, ranked[:limit])
+            results.append(SearchResult(query, used, hits, warning if row == 0 else None))
+        return results
+
+    def _keyword_async(self, queries: list[str], depth: int, filters: SearchFilters | None) -> Future:
+        """Keyword candidates computed on a second, read-only connection while the model encodes.
+
+        The model and faiss release the GIL, and so does SQLite, so on a multi-core machine the bm25
+        cost mostly hides behind the query encoding.
+        """
+        reader = self._read_connection()
+        if reader is None:  # an in-memory database has no second connection: run inline
+            done: Future = Future()
+            done.set_result([keyword_search(self.db, q, limit=depth, filters=filters) for q in queries])
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyword-search")
+        database = sqlite_utils.Database(reader)
+        return self._pool.submit(
+            lambda: [keyword_search(database, q, limit=depth, filters=filters) for q in queries]
+        )
+
+    def _read_connection(self) -> sqlite3.Connection | None:
+        if self._reader is None and str(self.db_path) != ":memory:" and Path(self.db_path).exists():
+            uri = Path(self.db_path).resolve().as_uri() + "?mode=ro"
+            try:
+                self._reader = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+            except sqlite3.Error:
+                return None
+        return self._reader
+
+    def close(self) -> None:
+        """Release the worker thread and the read connection."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _semantic_ready(self) -> tuple[VectorIndex | None, str | None]:
+        """The vector index when semantic search can run, else (None, warning-to-show-once)."""
+        index = self.vector_index()
+        reason = self.unavailable
+        if index is not None and index.count == 0 and self._has_passages():
+            reason = "no passage has been embedded yet (run `roundtable index`)"
+        elif index is not None:
+            return index, None
+        if reason is None:
+            return index, None
+        if self._warned:
+            return None, None
+        self._warned = True
+        return None, f"semantic search unavailable: {reason}; showing keyword results"
+
+    def _has_passages(self) -> bool:
+        return self.db.execute("SELECT 1 FROM passages LIMIT 1").fetchone() is not None
+
+    def _allowed_ids(self, filters: SearchFilters) -> np.ndarray:
+        condition, params = filter_sql(filters)
+        rows = self.db.execute(
+            f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {condition}", params
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def _rank(
+        self,
+        keyword: list[tuple[int, float]],
+        semantic: list[tuple[int, float]],
+        mode: str,
+        per_document: bool,
+    ) -> list[tuple[int, float]]:
+        """One ranked list of (passage_id, score); per_document keeps each document's best passage."""
+        lists = [keyword] if mode == "keyword" else [semantic] if mode == "semantic" else [keyword, semantic]
+        if not per_document:
+            return lists[0] if len(lists) == 1 else fuse(lists)
+        doc_of = self._documents_of({pid for ranked in lists for pid, _ in ranked})
+        collapsed = [collapse(ranked, doc_of) for ranked in lists]
+        if len(lists) == 1:
+            return [(pid, score) for _doc, score, pid in collapsed[0]]
+        # Fuse at document level (a document's rank in each list is that of its best passage); show the
+        # passage the stronger list ranked best for it.
+        best_passage: dict[int, tuple[int, int]] = {}
+        for ranked in collapsed:
+            for rank, (doc, _score, pid) in enumerate(ranked):
+                if doc not in best_passage or rank < best_passage[doc][0]:
+                    best_passage[doc] = (rank, pid)
+        fused = fuse([[(doc, score) for doc, score, _pid in ranked] for ranked in collapsed])
+        return [(best_passage[doc][1], score) for doc, score in fused]
+
+    def _documents_of(self, passage_ids: set[int]) -> dict[int, int]:
+        if not passage_ids:
+            return {}
+        ids = list(passage_ids)
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 900):
+            part = ids[start : start + 900]
+            marks = ", ".join("?" for _ in part)
+            out.update(
+                self.db.execute(
+                    f"SELECT id, document_id FROM passages WHERE id IN ({marks})", part
+                ).fetchall()
+            )
+        return out
+
+    def _hits(self, query: str, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """Hits with document metadata (one SQL query) and highlighted snippets (one more)."""
+        return build_hits(self.db, query, ranked)
+
+
+def fuse(lists: Sequence[Sequence[tuple[Any, float]]]) -> list[tuple[Any, float]]:
+    """Fuse (keyword, semantic) ranked lists with the project's measured method."""
+    if FUSION == "score":
+        return score_fusion(lists, weights=FUSION_WEIGHTS)
+    return reciprocal_rank_fusion(lists, k=RRF_K, weights=FUSION_WEIGHTS)
+
+
+def build_hits(
+    db: sqlite_utils.Database, query: str | None, ranked: Sequence[tuple[int, float]]
+) -> list[Hit]:
+    """Hit objects for ranked (passage_id, score) pairs, in that order; vanished passages are skipped."""
+    if not ranked:
+        return []
+    ids = [int(pid) for pid, _ in ranked]
+    marks = ", ".join("?" for _ in ids)
+    rows = db.execute(
+        "SELECT p.id, p.document_id, d.external_id, d.title, p.page, p.section, d.kind, d.date, p.text "
+        f"FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})",
+        ids,
+    ).fetchall()
+    by_id = {r[0]: r for r in rows}
+    marked = snippets(db, query, ids) if query else {}
+    hits = []
+    for pid, score in ranked:
+        row = by_id.get(int(pid))
+        if row is None:
+            continue
+        snippet = marked.get(row[0]) or opening_words(row[8])
+        hits.append(
+            Hit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], float(score), snippet, row[8])
+        )
+    return hits

@@ -1,0 +1,232 @@
+"""PDF reader (pypdf): text per page, 1-based page numbers; encrypted, broken and image-only PDFs reported."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import statistics
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.ingest.common import (
+    Para,
+    assemble,
+    guess_kind,
+    looks_like_title,
+    normalise_space,
+    title_from_path,
+)
+
+ENCRYPTED = "encrypted PDF: a password is needed to read it"
+NO_TEXT = "no extractable text (image-only or scanned PDF)"
+
+
+@contextlib.contextmanager
+def quiet_pypdf() -> Iterator[None]:
+    """pypdf logs and warns about every oddity of real files; the user needs only our one-line reason."""
+    logger = logging.getLogger("pypdf")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.CRITICAL + 1)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def _page_paragraphs(text: str) -> list[str]:
+    """Paragraphs from one page's extracted lines: words broken by hyphenation joined, and a paragraph ends
+    at a blank line or at a short line that closes a sentence (the usual look of a paragraph's last line)."""
+    text = normalise_space(text)
+    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
+    lines = text.split("\n")
+    lengths = [len(line) for line in lines if len(line) > 20]
+    typical = statistics.median(lengths) if lengths else 60
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        current.append(line.strip())
+        if line.rstrip().endswith((".", "!", "?", ":")) and len(line) < 0.8 * typical:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:page\s*)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.IGNORECASE
+)
+
+
+def _edge_key(line: str) -> str:
+    """A running header/footer compared without its page number ('Report title 3' ~ 'Report title 4')."""
+    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+
+def strip_page_furniture(page_texts: list[str]) -> list[str]:
+    """Page numbers alone on the first or last line of a page, and running headers/footers (the same
+    first or last line on most pages of a document of three or more pages), removed."""
+    pages = [[line for line in text.split("\n")] for text in page_texts]
+    counts: dict[str, int] = {}
+    if len(pages) >= 3:
+        for lines in pages:
+            edges = {_edge_key(line) for line in _edges(lines)}
+            for key in edges:
+                counts[key] = counts.get(key, 0) + 1
+    running = {key for key, n in counts.items() if n >= max(3, len(pages) // 2 + 1) and key.strip("# ")}
+    out = []
+    for lines in pages:
+        for index in _edge_indexes(lines):
+            line = lines[index]
+            if _PAGE_NUMBER.match(line) or _edge_key(line) in running:
+                lines[index] = ""
+        out.append("\n".join(lines))
+    return out
+
+
+def _edge_indexes(lines: list[str]) -> list[int]:
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return sorted({*filled[:1], *filled[-1:]})
+
+
+def _edges(lines: list[str]) -> list[str]:
+    return [lines[i] for i in _edge_indexes(lines)]
+
+
+def _metadata_title(reader: object) -> str | None:
+    try:
+        meta = reader.metadata  # type: ignore[attr-defined]
+        title = meta.title if meta else None
+    except Exception:  # unreadable metadata must not stop the text being read
+        return None
+    if not title:
+        return None
+    title = " ".join(str(title).replace("\x00", " ").split())
+    title = re.sub(r"^Microsoft (?:Word|PowerPoint) - ", "", title)
+    if title.lower() in {"untitled", "title", "document", "no title"} or len(title) < 3:
+        return None
+    if re.fullmatch(r"[\w\-. ]+\.(?:docx?|pdf|tex|dvi|pptx?|odt|txt|indd)", title, re.IGNORECASE):
+        return None  # a file name, not a title
+    return title
+
+
+def _metadata_date(reader: object) -> str | None:
+    try:
+        meta = reader.metadata  # type: ignore[attr-defined]
+        raw = meta.get("/CreationDate") if meta else None
+    except Exception:
+        return None
+    m = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(raw or ""))
+    if not m:
+        return None
+    year, month, day = (int(g) for g in m.groups())
+    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def read_pdf(path: Path) -> ParsedDocument:
+    """A .pdf file: one run of paragraphs per page, Block.page 1-based."""
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    with quiet_pypdf():
+        try:
+            reader = pypdf.PdfReader(str(path), strict=False)
+            if reader.is_encrypted:
+                # An empty user password is common (permissions only); anything else needs the password.
+                try:
+                    if not reader.decrypt(""):
+                        raise IngestError(ENCRYPTED)
+                except (DependencyError, FileNotDecryptedError, NotImplementedError) as exc:
+                    raise IngestError(ENCRYPTED) from exc
+            pages = list(reader.pages)
+        except IngestError:
+            raise
+        except FileNotDecryptedError as exc:
+            raise IngestError(ENCRYPTED) from exc
+        except (
+            PdfReadError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            RecursionError,
+            AssertionError,
+        ) as exc:
+            raise IngestError(f"broken PDF structure, cannot be read ({_reason(exc)})") from exc
+        except OSError as exc:
+            raise IngestError(f"cannot read the file ({exc.strerror or exc})") from exc
+        page_texts, failed_pages = [], []
+        for number, page in enumerate(pages, start=1):
+            try:
+                page_texts.append(page.extract_text() or "")
+            except Exception:  # one damaged page should not cost the rest of the document
+                page_texts.append("")
+                failed_pages.append(number)
+        title = _metadata_title(reader)
+        date = _metadata_date(reader)
+    if not pages:
+        raise IngestError("broken PDF structure, cannot be read (no pages)")
+    if not any(re.search(r"\w", t) for t in page_texts):
+        if failed_pages:
+            raise IngestError(
+                f"broken PDF structure, cannot be read (text of page {failed_pages[0]} unreadable)"
+            )
+        raise IngestError(NO_TEXT)
+    cleaned = strip_page_furniture(page_texts)
+    if not any(re.search(r"\w", t) for t in cleaned):
+        cleaned = page_texts  # the repeated line was all the text there is: keep it
+    paras = [
+        Para(paragraph, page=number)
+        for number, page_text in enumerate(cleaned, start=1)
+        for paragraph in _page_paragraphs(page_text)
+    ]
+    if not title:
+        first_lines = [line for line in normalise_space(page_texts[0]).split("\n")[:5] if line.strip()]
+        title = next((line.strip() for line in first_lines if _heading_like(line)), None) or title_from_path(
+            path
+        )
+    text, blocks = assemble(paras)
+    metadata: dict[str, object] = {}
+    if failed_pages:
+        metadata["unreadable_pages"] = failed_pages
+    return ParsedDocument(
+        title=title,
+        text=text,
+        blocks=blocks,
+        kind=guess_kind(title, text),
+        date=date,
+        pages=len(pages),
+        metadata=metadata,
+    )
+
+
+def _heading_like(line: str) -> bool:
+    """A first-page line that reads as a title: 2-12 words, not a sentence, not 'Contents'."""
+    line = line.strip()
+    return (
+        2 <= len(line.split()) <= 12
+        and not line.endswith((".", ",", ";", ":"))
+        and line.count(",") < 2
+        and line.lower() not in {"table of contents", "contents", "abstract"}
+        and looks_like_title(line)
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:120]

@@ -1,0 +1,171 @@
+"""Row-shaped files: .csv action trackers (a searchable block per row) and .jsonl (a document per line)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from knowledge.db import DOCUMENT_KINDS
+from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.ingest.common import (
+    Para,
+    assemble,
+    guess_kind,
+    normalise_space,
+    parse_any_date,
+    read_text_file,
+    split_paragraphs,
+    title_from_path,
+)
+
+# Which header names play which part in a row's readable text (matched lower-cased, first match wins).
+_ROLES = {
+    "organisation": ("organisation", "organization", "org", "organisation name", "body", "provider"),
+    "type": ("organisation type", "organization type", "org type", "type"),
+    "action": ("action", "action text", "description", "task", "commitment", "activity"),
+    "owner": ("owner", "lead", "responsible", "action owner"),
+    "due": ("due", "due date", "deadline", "target date", "by when"),
+    "status": ("status", "rag", "state"),
+}
+_LABELS = {"owner": "Owner", "due": "Due", "status": "Status"}
+
+
+def _roles(headers: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for role, names in _ROLES.items():
+        for header in headers:
+            if header.strip().lower() in names and header not in found.values():
+                found[role] = header
+                break
+    return found
+
+
+def row_text(row: dict[str, str], roles: dict[str, str]) -> str:
+    """One row as searchable text: 'Org (type): action. Owner: X. Due: Y. Status: Z. Other: v.'"""
+
+    def get(role: str) -> str:
+        return (row.get(roles[role]) or "").strip() if role in roles else ""
+
+    used = set(roles.values())
+    lead = get("action")
+    org, org_type = get("organisation"), get("type")
+    if org:
+        lead = f"{org} ({org_type}): {lead}" if org_type else f"{org}: {lead}"
+    parts = [lead.rstrip(". ")] if lead.strip(": ") else []
+    parts += [f"{_LABELS[r]}: {get(r)}" for r in ("owner", "due", "status") if get(r)]
+    parts += [
+        f"{k.strip()}: {v.strip()}" for k, v in row.items() if k and k not in used and (v or "").strip()
+    ]
+    return ". ".join(parts) + "." if parts else ""
+
+
+def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        delimiter = max(",;\t", key=first.count)
+
+        class _Dialect(csv.excel):
+            pass
+
+        _Dialect.delimiter = delimiter
+        return _Dialect
+
+
+def read_csv(path: Path) -> ParsedDocument:
+    """A tracker .csv: rows keyed by the header as written; each row also becomes one block of text."""
+    raw, encoding = read_text_file(path)
+    lines = [line for line in raw.split("\n") if line.strip(" ,;\t")]
+    if not lines:
+        raise IngestError("the file is empty")
+    content = "\n".join(lines)
+    reader = csv.reader(io.StringIO(content), _sniff(content[:8192]))
+    try:
+        table = list(reader)
+    except csv.Error as exc:
+        raise IngestError(f"not a readable CSV file ({exc})") from exc
+    header = [h.strip().lstrip("\ufeff") for h in table[0]]
+    if len(header) < 2 or not any(header):
+        raise IngestError("no header row with column names found")
+    rows: list[dict[str, str]] = []
+    for cells in table[1:]:
+        if not any(c.strip() for c in cells):
+            continue
+        cells = cells + [""] * (len(header) - len(cells))
+        rows.append({h: c.strip() for h, c in zip(header, cells, strict=False) if h})
+    if not rows:
+        raise IngestError("the tracker has a header but no rows")
+    roles = _roles(header)
+    paras = [Para(text) for text in (row_text(r, roles) for r in rows) if text]
+    text, blocks = assemble(paras)
+    title = title_from_path(path)
+    return ParsedDocument(
+        title=title,
+        text=text,
+        blocks=blocks,
+        kind="tracker",
+        rows=rows,
+        metadata={"encoding": encoding, "columns": header, "delimiter": _sniff(content[:8192]).delimiter},
+    )
+
+
+# -- JSON lines ----------------------------------------------------------------------------------------------
+
+
+def _jsonl_document(record: object, path: Path, line_no: int) -> ParsedDocument:
+    if not isinstance(record, dict):
+        raise IngestError("expected a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise IngestError('no "text"')
+    raw_id = record.get("id", record.get("_id"))  # "_id": BEIR-style corpora such as SciFact
+    external_id = str(raw_id) if raw_id is not None and str(raw_id).strip() else None
+    title = " ".join(str(record.get("title") or "").split())
+    if not title:
+        title = f"{path.stem} {external_id}" if external_id else f"{path.stem} line {line_no}"
+    kind = record.get("kind")
+    if kind is not None and kind not in DOCUMENT_KINDS:
+        raise IngestError(f"unknown kind {kind!r} (use one of: {', '.join(DOCUMENT_KINDS)})")
+    date = record.get("date")
+    iso = parse_any_date(str(date)) if date else None
+    if date and not iso:
+        raise IngestError(f"date {date!r} is not a date (use YYYY-MM-DD)")
+    paras = [Para(normalise_space(p)) for p in split_paragraphs(text.replace("\r\n", "\n"))]
+    body, blocks = assemble(paras)
+    org = record.get("org")
+    source = record.get("source")
+    return ParsedDocument(
+        title=title,
+        text=body,
+        blocks=blocks,
+        kind=kind or guess_kind(title, body),
+        date=iso,
+        org=str(org).strip() if org else None,
+        external_id=external_id,
+        source=str(source) if source else None,
+    )
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, ParsedDocument | IngestError]]:
+    """(line number, document) per non-blank line; a bad line yields (line number, IngestError) instead."""
+    raw, _encoding = read_text_file(path)
+    for line_no, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield line_no, IngestError(f"line {line_no}: not valid JSON ({exc.msg})")
+            continue
+        try:
+            yield line_no, _jsonl_document(record, path, line_no)
+        except IngestError as exc:
+            yield line_no, IngestError(f"line {line_no}: {exc}")
+
+
+def is_jsonl(path: Path) -> bool:
+    return path.suffix.lower() == ".jsonl"

@@ -1,0 +1,520 @@
+"""The document library: import files into documents and passages, list, edit, delete and restore them."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date as _date
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from knowledge.db import DOCUMENT_KINDS, now_iso
+from knowledge.ingest.base import IngestError, ParsedDocument, StoredPassage
+from knowledge.ingest.chunker import chunk
+from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ImportOutcome:
+    """What happened to one file (or one .jsonl line)."""
+
+    path: str
+    status: Literal["imported", "duplicate", "failed"]
+    document_id: int | None = None
+    title: str | None = None
+    reason: str | None = None
+    passages: int = 0
+    actions: int = 0
+
+
+# -- finding the files ---------------------------------------------------------------------------------------
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
+    """(file, None) for each file to read, or (path, reason) for a path that cannot be imported at all.
+
+    Folders are walked recursively in sorted order; hidden files and folders, and files no reader
+    understands, are skipped silently there (a folder with nothing to import is reported). A file named
+    explicitly is always tried."""
+    for given in paths:
+        path = Path(given).expanduser()
+        if path.is_dir():
+            try:
+                found = sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not _is_hidden(p, path)
+                )
+            except OSError as exc:
+                yield path, f"cannot read the folder ({exc.strerror or exc})"
+                continue
+            if not found:
+                kinds = " ".join(SUPPORTED_EXTENSIONS)
+                yield path, f"no files to import in this folder (looked for {kinds})"
+            yield from ((p, None) for p in found)
+        elif path.exists():
+            yield path, None
+        else:
+            yield path, "no such file or folder"
+
+
+# -- hashing -------------------------------------------------------------------------------------------------
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def text_hash(title: str, text: str) -> str:
+    """sha256 of the title and the whitespace-normalised text (documents that come from .jsonl lines)."""
+    normalised = " ".join(text.split())
+    return hashlib.sha256(f"{' '.join(title.split())}\x00{normalised}".encode()).hexdigest()
+
+
+def _existing(db: sqlite_utils.Database, content_hash: str) -> tuple[int, str] | None:
+    row = db.execute("SELECT id, title FROM documents WHERE content_hash = ?", [content_hash]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+# -- storing one document ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Options:
+    kind: str | None
+    title: str | None
+    date: str | None
+    org: str | None
+
+
+def _validate_kind(kind: str | None) -> str | None:
+    if kind is not None and kind not in DOCUMENT_KINDS:
+        raise ValueError(f"unknown document kind {kind!r}; use one of: {', '.join(DOCUMENT_KINDS)}")
+    return kind
+
+
+def _validate_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return _date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    raise ValueError(f"{value!r} is not a date; use YYYY-MM-DD")
+
+
+def _store(
+    db: sqlite_utils.Database,
+    parsed: ParsedDocument,
+    content_hash: str,
+    source_path: str,
+    options: _Options,
+    *,
+    from_jsonl: bool,
+) -> tuple[int, int, int]:
+    """Document row, passages and post-import hook in ONE transaction; (document id, passages, actions)."""
+    from knowledge.extract import extract_actions
+
+    kind = options.kind or parsed.kind or "other"
+    if kind not in DOCUMENT_KINDS:
+        kind = "other"
+    given_title = options.title if options.title and not from_jsonl else None
+    title = given_title or parsed.title or Path(source_path).name
+    parsed.title, parsed.kind = title, kind
+    parsed.date = options.date or parsed.date
+    if parsed.rows is not None:
+        # A tracker row is one passage of its own, so a search hit or an action points at exactly one row.
+        passages = [p for block in parsed.blocks for p in chunk(parsed.text, [block])]
+    else:
+        passages = chunk(parsed.text, parsed.blocks)
+    with db.atomic():
+        org_name = options.org or parsed.org
+        org_id = None
+        if org_name:
+            from knowledge.organisations import ensure_organisation
+
+            org_id = ensure_organisation(db, org_name)
+        doc_id = db.execute(
+            "INSERT INTO documents (title, kind, date, source_path, content_hash, organisation_id,"
+            " external_id, pages, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                title,
+                kind,
+                parsed.date,
+                source_path,
+                content_hash,
+                org_id,
+                parsed.external_id,
+                parsed.pages,
+                now_iso(),
+            ],
+        ).lastrowid
+        db.conn.executemany(
+            "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(doc_id, i, p.text, p.page, p.section, p.start, p.end) for i, p in enumerate(passages)],
+        )
+        ids = db.execute(
+            "SELECT id FROM passages WHERE document_id = ? ORDER BY ordinal", [doc_id]
+        ).fetchall()
+        stored = [
+            StoredPassage(row[0], i, p.text, p.page, p.section, p.start, p.end)
+            for i, (row, p) in enumerate(zip(ids, passages, strict=True))
+        ]
+        actions = extract_actions(db, doc_id, parsed, stored) or 0
+    return doc_id, len(stored), int(actions)
+
+
+def _import_one(
+    db: sqlite_utils.Database,
+    parsed: ParsedDocument,
+    content_hash: str,
+    label: str,
+    source_path: str,
+    options: _Options,
+    *,
+    from_jsonl: bool,
+) -> ImportOutcome:
+    found = _existing(db, content_hash)
+    if found:
+        return ImportOutcome(label, "duplicate", document_id=found[0], title=found[1])
+    if not parsed.blocks:
+        return ImportOutcome(label, "failed", reason="no text to import", title=parsed.title)
+    try:
+        doc_id, count, actions = _store(db, parsed, content_hash, source_path, options, from_jsonl=from_jsonl)
+    except sqlite3.IntegrityError as exc:
+        found = _existing(db, content_hash)
+        if found:  # imported meanwhile by another connection
+            return ImportOutcome(label, "duplicate", document_id=found[0], title=found[1])
+        return ImportOutcome(label, "failed", title=parsed.title, reason=f"could not be stored ({exc})")
+    except (IngestError, ValueError) as exc:
+        return ImportOutcome(label, "failed", title=parsed.title, reason=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a failing hook costs this document (rolled back), not the import
+        return ImportOutcome(
+            label, "failed", title=parsed.title, reason=f"could not be stored ({type(exc).__name__}: {exc})"
+        )
+    return ImportOutcome(
+        label, "imported", document_id=doc_id, title=parsed.title, passages=count, actions=actions
+    )
+
+
+JSONL_BATCH = 250
+
+
+def _import_jsonl(
+    db: sqlite_utils.Database,
+    path: Path,
+    options: _Options,
+    report: Callable[[str], None],
+    cancel: Callable[[], bool] | None,
+) -> list[ImportOutcome]:
+    """One outcome per line. Documents are committed in batches: each document still has its own savepoint
+    (db.atomic() nests), so a failure or crash leaves whole documents only, but 5,000 abstracts do not pay
+    for 5,000 commits."""
+    label = str(path)
+    outcomes: list[ImportOutcome] = []
+    items = read_documents(path)
+    while True:
+        batch = list(itertools.islice(items, JSONL_BATCH))
+        if not batch:
+            break
+        with db.atomic():
+            for line_no, item in batch:
+                where = f"{label}:{line_no}" if line_no else label
+                if isinstance(item, IngestError):
+                    outcomes.append(ImportOutcome(where, "failed", reason=str(item)))
+                    continue
+                content_hash = text_hash(item.title, item.text)
+                outcomes.append(
+                    _import_one(db, item, content_hash, where, item.source or label, options, from_jsonl=True)
+                )
+        report(f"{path.name}: {len(outcomes)} documents")
+        if cancel is not None and cancel():
+            break
+    return outcomes
+
+
+def _import_file(
+    db: sqlite_utils.Database,
+    path: Path,
+    options: _Options,
+    report: Callable[[str], None],
+    cancel: Callable[[], bool] | None,
+) -> list[ImportOutcome]:
+    label = str(path)
+    if path.suffix.lower() == ".jsonl":
+        return _import_jsonl(db, path, options, report, cancel)
+    try:
+        # The file's bytes identify it: a re-import is recognised before the file is parsed at all.
+        content_hash = file_hash(path)
+    except OSError as exc:
+        return [ImportOutcome(label, "failed", reason=f"cannot read the file ({exc.strerror or exc})")]
+    found = _existing(db, content_hash)
+    if found:
+        return [ImportOutcome(label, "duplicate", document_id=found[0], title=found[1])]
+    _, item = next(iter(read_documents(path)))
+    if isinstance(item, IngestError):
+        return [ImportOutcome(label, "failed", reason=str(item))]
+    return [_import_one(db, item, content_hash, label, str(path.resolve()), options, from_jsonl=False)]
+
+
+def import_paths(
+    db: sqlite_utils.Database,
+    paths: Iterable[str | Path],
+    *,
+    kind: str | None = None,
+    title: str | None = None,
+    date: str | None = None,
+    org: str | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> list[ImportOutcome]:
+    """Import files and folders (recursively); one outcome per file, or per line of a .jsonl file.
+
+    Each document is stored atomically together with its passages and extracted actions (its own
+    transaction; .jsonl documents get a savepoint each inside a transaction per 250 lines).
+    Duplicates (same file bytes; for .jsonl lines the same title and text) are skipped.
+    kind/date/org apply to every document; title applies to files but not to .jsonl lines (each has its
+    own). Raises ValueError for an invalid kind or date (a usage error, before anything is read)."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    options = _Options(
+        _validate_kind(kind),
+        title.strip() if title else None,
+        _validate_date(date),
+        org.strip() if org else None,
+    )
+    items = list(expand_paths(paths))
+    total = len(items)
+    outcomes: list[ImportOutcome] = []
+    for done, (path, problem) in enumerate(items):
+        if cancel is not None and cancel():
+            break
+        if progress is not None:
+            progress(done, total, path.name)
+        if problem:
+            outcomes.append(ImportOutcome(str(path), "failed", reason=problem))
+            continue
+
+        def report(label: str, done: int = done) -> None:
+            if progress is not None:
+                progress(done, total, label)
+
+        outcomes.extend(_import_file(db, path, options, report, cancel))
+    if progress is not None and (cancel is None or not cancel()):
+        progress(total, total, "")
+    return outcomes
+
+
+# -- the library ---------------------------------------------------------------------------------------------
+
+_DOC_COLUMNS = (
+    "d.id, d.title, d.kind, d.date, o.name AS organisation, d.organisation_id, d.pages,"
+    " (SELECT count(*) FROM passages p WHERE p.document_id = d.id) AS passages,"
+    " d.source_path, d.external_id, d.imported_at"
+)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_documents(
+    db: sqlite_utils.Database, *, kind: str | None = None, text_filter: str | None = None
+) -> list[dict[str, Any]]:
+    """Documents newest first: id, title, kind, date, organisation (name), pages, passages (count),
+    source_path, external_id, imported_at. text_filter matches title or organisation, any case."""
+    where, params = [], []
+    if kind:
+        where.append("d.kind = ?")
+        params.append(kind)
+    if text_filter and text_filter.strip():
+        where.append("(d.title LIKE ? ESCAPE '\\' OR o.name LIKE ? ESCAPE '\\')")
+        params += [_like(text_filter.strip())] * 2
+    sql = (
+        f"SELECT {_DOC_COLUMNS} FROM documents d LEFT JOIN organisations o ON o.id = d.organisation_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY d.imported_at DESC, d.id DESC"
+    )
+    return [dict(row) for row in db.query(sql, params)]
+
+
+def get_document(db: sqlite_utils.Database, document_id: int) -> dict[str, Any] | None:
+    """One document as list_documents shows it, plus its content_hash; None when there is none."""
+    rows = list(
+        db.query(
+            f"SELECT {_DOC_COLUMNS}, d.content_hash FROM documents d"
+            " LEFT JOIN organisations o ON o.id = d.organisation_id WHERE d.id = ?",
+            [document_id],
+        )
+    )
+    return dict(rows[0]) if rows else None
+
+
+def document_passages(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    """A document's passages in reading order (id, ordinal, text, page, section, char_start, char_end)."""
+    return [
+        dict(row)
+        for row in db.query(
+            "SELECT id, document_id, ordinal, text, page, section, char_start, char_end FROM passages"
+            " WHERE document_id = ? ORDER BY ordinal",
+            [document_id],
+        )
+    ]
+
+
+def update_document(
+    db: sqlite_utils.Database,
+    document_id: int,
+    *,
+    title: str | None = None,
+    kind: str | None = None,
+    date: str | None = None,
+    organisation: str | None = None,
+) -> None:
+    """Change a document's details; None leaves a field alone, "" clears date or organisation.
+
+    Raises ValueError with a readable message for an empty title, unknown kind, bad date or no document."""
+    changes: dict[str, Any] = {}
+    if title is not None:
+        if not title.strip():
+            raise ValueError("a document needs a title")
+        changes["title"] = " ".join(title.split())
+    if kind is not None:
+        changes["kind"] = _validate_kind(kind)
+    if date is not None:
+        changes["date"] = _validate_date(date.strip())
+    with db.atomic():
+        if db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is None:
+            raise ValueError(f"no document with id {document_id}")
+        if organisation is not None:
+            if organisation.strip():
+                from knowledge.organisations import ensure_organisation
+
+                changes["organisation_id"] = ensure_organisation(db, organisation.strip())
+            else:
+                changes["organisation_id"] = None
+        if changes:
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            db.execute(f"UPDATE documents SET {assignments} WHERE id = ?", [*changes.values(), document_id])
+
+
+# -- delete and undo -----------------------------------------------------------------------------------------
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    return [dict(row) for row in db.query(sql, params)]
+
+
+def delete_document(db: sqlite_utils.Database, document_id: int) -> dict[str, Any] | None:
+    """Delete a document (its passages, vectors and keyword entries go with it); returns a snapshot that
+    restore_document() can put back, or None when there is no such document."""
+    with db.atomic():
+        document = _rows(db, "SELECT * FROM documents WHERE id = ?", [document_id])
+        if not document:
+            return None
+        passage_filter = "SELECT id FROM passages WHERE document_id = ?"
+        snapshot = {
+            "document": document[0],
+            "passages": _rows(
+                db, "SELECT * FROM passages WHERE document_id = ? ORDER BY ordinal", [document_id]
+            ),
+            "vectors": _rows(
+                db, f"SELECT * FROM passage_vectors WHERE passage_id IN ({passage_filter})", [document_id]
+            ),
+            "evidence_links": _rows(
+                db, f"SELECT * FROM evidence_links WHERE passage_id IN ({passage_filter})", [document_id]
+            ),
+            "roundtable_documents": _rows(
+                db, "SELECT * FROM roundtable_documents WHERE document_id = ?", [document_id]
+            ),
+            # Actions survive a document's deletion (their source is set to NULL); undo points them back.
+            "action_sources": _rows(
+                db,
+                f"SELECT id, source_document_id, source_passage_id FROM actions WHERE source_document_id = ?"
+                f" OR source_passage_id IN ({passage_filter})",
+                [document_id, document_id],
+            ),
+        }
+        db.execute("DELETE FROM documents WHERE id = ?", [document_id])
+    return snapshot
+
+
+def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    return db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid
+
+
+def _free(db: sqlite_utils.Database, table: str, row_id: int) -> bool:
+    return db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [row_id]).fetchone() is None
+
+
+def restore_document(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> int:
+    """Put back a document deleted by delete_document (Undo); returns its id (the old one when still free).
+
+    Raises ValueError when the same content has been imported again since."""
+    document = dict(snapshot["document"])
+    with db.atomic():
+        if _existing(db, document["content_hash"]):
+            raise ValueError("this document has been imported again since it was deleted")
+        if document.get("organisation_id") is not None and _free(
+            db, "organisations", document["organisation_id"]
+        ):
+            document["organisation_id"] = None
+        if not _free(db, "documents", document["id"]):
+            document.pop("id")
+        doc_id = _insert(db, "documents", document)
+        passage_ids: dict[int, int] = {}
+        for passage in snapshot["passages"]:
+            row = {**passage, "document_id": doc_id}
+            if not _free(db, "passages", row["id"]):
+                row.pop("id")
+            passage_ids[passage["id"]] = _insert(db, "passages", row)
+        for vector in snapshot.get("vectors", []):
+            _insert(db, "passage_vectors", {**vector, "passage_id": passage_ids[vector["passage_id"]]})
+        for link in snapshot.get("evidence_links", []):
+            row = {**link, "passage_id": passage_ids[link["passage_id"]]}
+            if not _free(db, "evidence_links", row["id"]):
+                row.pop("id")
+            db.execute(
+                "INSERT OR IGNORE INTO evidence_links ({}) VALUES ({})".format(
+                    ", ".join(row), ", ".join("?" for _ in row)
+                ),
+                list(row.values()),
+            )
+        for link in snapshot.get("roundtable_documents", []):
+            db.execute(
+                "INSERT OR IGNORE INTO roundtable_documents (roundtable_id, document_id)"
+                " SELECT ?, ? WHERE EXISTS (SELECT 1 FROM roundtables WHERE id = ?)",
+                [link["roundtable_id"], doc_id, link["roundtable_id"]],
+            )
+        for action in snapshot.get("action_sources", []):
+            db.execute(
+                "UPDATE actions SET source_document_id = coalesce(source_document_id, ?),"
+                " source_passage_id = coalesce(source_passage_id, ?) WHERE id = ?",
+                [
+                    doc_id if action["source_document_id"] == snapshot["document"]["id"] else None,
+                    passage_ids.get(action["source_passage_id"]),
+                    action["id"],
+                ],
+            )
+    return doc_id

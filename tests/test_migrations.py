@@ -1,0 +1,80 @@
+"""Schema migrations: an old (version 1) database opens, upgrades, and its passages become searchable."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from knowledge.db import MIGRATIONS, SCHEMA_VERSION, DatabaseError, open_db, schema_version
+
+
+def _version_one_database(path) -> None:
+    """What an early release wrote: only migration 001, with a document and passages, no FTS table."""
+    conn = sqlite3.connect(path)
+    name, script = MIGRATIONS[0]
+    assert name == "001_core"
+    conn.executescript(script)
+    conn.execute(
+        "INSERT INTO documents (id, title, kind, content_hash, imported_at)"
+        " VALUES (1, 'Old indemnity report', 'report', 'hash-1', '2023-11-01T00:00:00+00:00')"
+    )
+    conn.executemany(
+        "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end)"
+        " VALUES (1, ?, ?, ?, 'Findings', 0, 10)",
+        [
+            (0, "Medical indemnity for AI technologies must be clarified.", 1),
+            (1, "Synthetic data could train imaging models.", 2),
+        ],
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+
+
+def test_old_database_is_upgraded_and_old_passages_are_searchable(tmp_path):
+    path = tmp_path / "old.db"
+    _version_one_database(path)
+    db = open_db(path)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        hits = db.execute(
+            "SELECT rowid, title FROM passages_fts WHERE passages_fts MATCH 'text:indemnity'"
+        ).fetchall()
+        assert hits == [(1, "Old indemnity report")]
+        assert db.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == 2
+        # The data survived and new writes keep the index in step through the triggers.
+        assert db.execute("SELECT count(*) FROM passages").fetchone()[0] == 2
+        db.execute("DELETE FROM documents WHERE id = 1")
+        assert db.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == 0
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.conn.close()
+
+
+def test_opening_twice_applies_nothing_new(tmp_path):
+    path = tmp_path / "new.db"
+    open_db(path).conn.close()
+    db = open_db(path)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    finally:
+        db.conn.close()
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer"):
+        open_db(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("just some text, not SQLite " * 100, encoding="utf-8")
+    with pytest.raises(DatabaseError, match="not a Roundtable Desk database"):
+        open_db(path)

@@ -18,13 +18,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def synthetic(size: int, dim: int, uniform: bool, seed: int = 0) -> np.ndarray:
+def synthetic(size: int, dim: int, uniform: bool, noise: float = 1.2, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     if uniform:
         x = rng.normal(size=(size, dim)).astype(np.float32)
     else:
         centres = rng.normal(size=(max(10, size // 500), dim)).astype(np.float32)
-        x = centres[rng.integers(0, len(centres), size)] + 0.6 * rng.normal(size=(size, dim)).astype(
+        x = centres[rng.integers(0, len(centres), size)] + noise * rng.normal(size=(size, dim)).astype(
             np.float32
         )
     x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -38,12 +38,15 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=200_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument(
+        "--noise", type=float, default=1.2, help="spread within a cluster (centres ~ N(0, 1))"
+    )
     parser.add_argument("--uniform", action="store_true", help="Gaussian noise instead of clustered vectors")
     args = parser.parse_args()
 
     from indexes import vectors as V
 
-    data = synthetic(args.size + args.queries, args.dim, args.uniform)
+    data = synthetic(args.size + args.queries, args.dim, args.uniform, args.noise)
     base, queries = data[: args.size], data[args.size :]
     ids = np.arange(1, args.size + 1)
     start = time.perf_counter()

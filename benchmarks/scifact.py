@@ -191,7 +191,7 @@ def main() -> None:
     parser.add_argument("--cli", action="store_true", help="search through `roundtable search --queries`")
     parser.add_argument("--fusion", action="store_true", help="also compare fusion methods")
     parser.add_argument("--timing", action="store_true", help="also time 300 hybrid batch queries vs bare")
-    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--modes", nargs="*", default=list(MODES), choices=MODES)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:

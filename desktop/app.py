@@ -11,6 +11,7 @@ from typing import Any
 
 SCREENSHOT_PAGES = ("library", "search", "recommendations", "actions", "dashboard", "export")
 SCREENSHOT_SIZE = (1280, 800)
+DEMO_DB_NAME = "demo.db"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -21,6 +22,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--page", choices=SCREENSHOT_PAGES, default="dashboard", help="page for --screenshot")
     parser.add_argument("--theme", choices=("system", "light", "dark"), default="system")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the demo workspace (demo.db next to the default database, or --db PATH), "
+        "loading the demo content the first time",
+    )
     return parser.parse_args(argv)
 
 
@@ -143,6 +150,13 @@ def take_screenshot(window: Any, page: str, out: str | Path) -> bool:
     return bool(pixmap.save(str(out), "PNG"))
 
 
+def demo_db_path() -> Path:
+    """The demo workspace's database: demo.db in the same per-user folder as the default database."""
+    from desktop.cli import default_db_path
+
+    return default_db_path().parent / DEMO_DB_NAME
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `roundtable-desk`."""
     args = parse_args(argv)
@@ -152,7 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop.cli import default_db_path
     from knowledge.db import DatabaseError
 
-    db_path = Path(args.db).expanduser() if args.db else default_db_path()
+    if args.db:
+        db_path = Path(args.db).expanduser()
+    else:
+        db_path = demo_db_path() if args.demo else default_db_path()
     app = make_app([sys.argv[0]], args.theme)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
@@ -175,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         QMessageBox.critical(None, "Roundtable Desk", f"Cannot open the database:\n{exc}")
         return 1
+    if args.demo:
+        window.load_demo()  # on the write queue; an existing demo workspace is just opened
     if args.screenshot:
         window.show()
         ok = take_screenshot(window, args.page, args.screenshot)

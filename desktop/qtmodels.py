@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from desktop.widgets.common import STATUS_COLORS, status_label
+from desktop.widgets.common import STATUS_COLORS, short_name, status_label
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole dict row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts naturally (numbers as numbers)
@@ -120,6 +120,8 @@ class ActionsTableModel(DictTableModel):
             return _recs_text(row)
         if key == "text" and role == Qt.ItemDataRole.ToolTipRole:
             return row.get("text")
+        if key == "organisation" and role == Qt.ItemDataRole.DisplayRole:
+            return short_name(row.get("organisation") or "")  # the tooltip keeps the full name
         return super().data(index, role)
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import ops
-from desktop.widgets.common import TaskProgress
+from desktop.widgets.common import ElidedLabel, TaskProgress
 from desktop.workers import Job, Workers
 
 PAGES = [
@@ -56,6 +56,16 @@ def default_model_loader() -> Any:
     return embedder
 
 
+def _load_demo_once(db: Any, job: Job) -> str | None:
+    """The demo loader for the write queue: None when the demo is already in the database."""
+    from knowledge.demo import DemoAlreadyLoaded
+
+    try:
+        return ops.load_demo(db, job)
+    except DemoAlreadyLoaded:
+        return None
+
+
 class FailuresDialog(QDialog):
     """Every file that failed in one import, listed once, after the import."""
 
@@ -82,6 +92,7 @@ class MainWindow(QMainWindow):
     indexFinished = Signal(str)  # "ready", "unavailable: …", "cancelled"
     dataChanged = Signal()  # something was written: pages refresh when next shown
     searchFinished = Signal(object)  # indexes.search.SearchResult
+    demoFinished = Signal(str)  # "loaded", "already loaded" or "failed: …"
 
     def __init__(
         self,
@@ -169,7 +180,8 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.db_label = QLabel(str(self.db_path))
+        # Elided, so a long path gives way to the progress panel instead of squeezing it.
+        self.db_label = ElidedLabel(str(self.db_path))
         self.db_label.setObjectName("statusDb")
         self.counts_label = QLabel()
         self.model_label = QLabel(MODEL_TEXT["off"])
@@ -391,22 +403,37 @@ class MainWindow(QMainWindow):
         self.dataChanged.emit()
 
     def load_demo(self) -> Job:
+        """Load the demo workspace into this database on the write queue, then index it as after an import.
+
+        A database that already holds the demo is simply shown (demoFinished("already loaded")).
+        """
         job = self.workers.write(
-            ops.load_demo,
+            _load_demo_once,
             label="demo",
             on_done=self._demo_done,
-            on_error=lambda message: self._job_failed("Demo workspace", message),
+            on_error=self._demo_failed,
         )
         self.progress.track(job, "Loading the demo workspace")
+        self.show_message("Loading the demo workspace…", 3000)
         return job
 
-    def _demo_done(self, message: str) -> None:
+    def _demo_done(self, message: str | None) -> None:
+        if message is None:
+            self.show_message("The demo workspace is already loaded in this database.", 8000)
+            self.dataChanged.emit()
+            self.demoFinished.emit("already loaded")
+            return
         self.show_message(message, 10000)
         self.dataChanged.emit()
         if self.model_state == "ready":
             self.start_index()
         else:
             self._pending_index = True
+        self.demoFinished.emit("loaded")
+
+    def _demo_failed(self, message: str) -> None:
+        self._job_failed("Demo workspace", message)
+        self.demoFinished.emit(f"failed: {message}")
 
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)

@@ -162,6 +162,72 @@ def snippets(
     return {int(r[0]): r[1] for r in rows if r[1] and MARK_OPEN in r[1]}
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
+SNIPPET_CHARS = 220  # about 32 words
+
+
+def _stem(word: str) -> str:
+    """A crude stand-in for FTS5's porter stemmer, good enough to decide which words to highlight."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    # "clarify"/"clarified", "indemnity"/"indemnities": drop a final y (porter's y -> i, then a suffix).
+    return word[:-1] if word.endswith(("y", "i")) and len(word) > 4 else word
+
+
+def highlight_pattern(query: str | None) -> re.Pattern | None:
+    """A regex matching the query's words and their common inflections (one per search, reused per hit)."""
+    stems = sorted({_stem(t) for t in query_terms(query)}, key=len, reverse=True)
+    if not stems:
+        return None
+    # A stem may take a short ending ("clarif" -> "clarified"); a very short one only a plural, so that
+    # "d" (vitamin D) does not light up every word starting with d.
+    alternatives = "|".join(re.escape(s) + (r"\w{0,5}" if len(s) >= 4 else "s?") for s in stems)
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def highlight(text: str, query: str | re.Pattern | None, chars: int = SNIPPET_CHARS) -> str | None:
+    """The stretch of about `chars` characters with the most query words, those <mark>ed; None if none occur.
+
+    Done in Python on the passage text with one regex: an FTS5 snippet() query walks the posting lists
+    of every matching row, which costs milliseconds per search on a large library.
+    """
+    pattern = query if isinstance(query, re.Pattern) else highlight_pattern(query)
+    if pattern is None or not text:
+        return None
+    spans = [m.span() for m in pattern.finditer(text)]
+    if not spans:
+        return None
+    # The window starting shortly before the match that has the most other matches after it.
+    best, best_count = spans[0][0], 0
+    for i, (a, _b) in enumerate(spans):
+        count = sum(1 for other, _ in spans[i:] if other < a + chars - 40)
+        if count > best_count:
+            best, best_count = a, count
+    start = max(0, best - 40)
+    if start:
+        # Begin at a word boundary.
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < best else start
+    end = min(len(text), start + chars)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    parts = [ELLIPSIS + " "] if start > 0 else []
+    cursor = start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        parts.append(text[cursor:a])
+        parts.append(f"{MARK_OPEN}{text[a:b]}{MARK_CLOSE}")
+        cursor = b
+    parts.append(text[cursor:end])
+    if end < len(text):
+        parts.append(" " + ELLIPSIS)
+    return "".join(parts)
+
+
 def opening_words(text: str, words: int = 32) -> str:
     """The first few words of a passage, as the snippet of a passage that matched by meaning only."""
     parts = text.split()

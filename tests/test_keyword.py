@@ -3,7 +3,7 @@
 import pytest
 from conftest import insert_document
 
-from indexes.keyword import SearchFilters, fts_query, keyword_search, snippets
+from indexes.keyword import SearchFilters, fts_query, highlight, keyword_search, snippets
 from indexes.search import snippet_to_html, snippet_to_plain
 
 HOSTILE = [
@@ -116,3 +116,15 @@ def test_snippet_helpers_escape_text_and_keep_marks():
     assert snippet_to_html(snippet) == "a &lt;b&gt; &amp; <mark>risk</mark> &quot;x&quot;"
     assert snippet_to_plain(snippet) == 'a <b> & risk "x"'
     assert snippet_to_plain("<mark>risk</mark> here", "[", "]") == "[risk] here"
+
+
+def test_highlight_marks_word_forms_in_a_window_of_the_passage():
+    middle = " Medical indemnity must be clarified for suppliers. "
+    text = " ".join(["filler"] * 40) + middle + " ".join(["tail"] * 40)
+    snippet = highlight(text, "clarify the indemnities")
+    assert "<mark>indemnity</mark>" in snippet and "<mark>clarified</mark>" in snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+    assert len(snippet_to_plain(snippet)) <= 230  # a window, not the whole passage
+    assert highlight("Nothing relevant here.", "indemnity") is None
+    assert highlight("Short risk note.", '"risk') == "Short <mark>risk</mark> note."
+    assert highlight("anything", "") is None

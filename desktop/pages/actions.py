@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 from desktop import ops
 from desktop.pages import Page
 from desktop.qtmodels import ROW_ROLE, SORT_ROLE, ActionsTableModel
-from desktop.widgets.common import PageHeader, html_escape, status_dot, status_label
+from desktop.widgets.common import (
+    STATUS_COLORS,
+    PageHeader,
+    html_escape,
+    short_name,
+    status_dot,
+    status_label,
+)
 from desktop.widgets.dialogs import (
     DateDelegate,
     NewActionDialog,
@@ -39,6 +46,7 @@ from desktop.widgets.dialogs import (
 )
 
 ORG_ROLE = Qt.ItemDataRole.UserRole + 1
+ORG_NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the full name; the tree shows the abbreviated one
 LINK_ROLE = Qt.ItemDataRole.UserRole + 2
 TYPE_LABELS = {
     "icb": "ICB",
@@ -112,10 +120,11 @@ class ActionsPage(Page):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Organisation", "Actions"])
         self.tree.setRootIsDecorated(True)
+        self.tree.setIndentation(14)  # names, not the tree's steps, should get the width
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(False)
-        self.tree.setMinimumWidth(300)
+        self.tree.setMinimumWidth(250)
         self.tree.setColumnWidth(1, 56)
         self.tree.currentItemChanged.connect(lambda *_: self._org_selected())
 
@@ -155,12 +164,24 @@ class ActionsPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((40, 0, 150, 56, 128, 48, 110, 96)):
+        for col, width in enumerate((40, 0, 140, 56, 124, 64, 110, 96)):
             if width:
                 self.table.setColumnWidth(col, width)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._action_selected())
         r.addWidget(self.table, 3)
+
+        # The table elides long actions: the selected one is shown in full here.
+        self.action_title = QLabel()
+        self.action_title.setObjectName("actionTitle")
+        self.action_title.setWordWrap(True)
+        self.action_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.action_meta = QLabel()
+        self.action_meta.setObjectName("muted")
+        self.action_meta.setWordWrap(True)
+        r.addSpacing(6)
+        r.addWidget(self.action_title)
+        r.addWidget(self.action_meta)
 
         self.tabs = QTabWidget()
         links_tab = QWidget()
@@ -216,8 +237,10 @@ class ActionsPage(Page):
         self.tree.addTopLevelItem(everything)
         items: dict[int, QTreeWidgetItem] = {}
         for org in orgs:
-            item = QTreeWidgetItem([org["name"], str(counts.get(org["id"], 0))])
+            item = QTreeWidgetItem([short_name(org["name"]), str(counts.get(org["id"], 0))])
             item.setData(0, ORG_ROLE, org["id"])
+            item.setData(0, ORG_NAME_ROLE, org["name"])
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             item.setToolTip(0, f"{org['name']} · {TYPE_LABELS.get(org['type'], org['type'])}")
             items[org["id"]] = item
         for org in orgs:  # an ICS holds its ICB and trusts
@@ -245,10 +268,14 @@ class ActionsPage(Page):
         self._load_actions()
 
     def select_organisation(self, name: str) -> bool:
-        found = self.tree.findItems(name, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive, 0)
-        if found:
-            self.tree.setCurrentItem(found[0])
-            return True
+        everything = self.tree.topLevelItem(0)
+        stack = [everything] if everything is not None else []
+        while stack:
+            item = stack.pop()
+            if item.data(0, ORG_NAME_ROLE) == name:
+                self.tree.setCurrentItem(item)
+                return True
+            stack.extend(item.child(i) for i in range(item.childCount()))
         return False
 
     def _load_actions(self) -> None:
@@ -257,6 +284,8 @@ class ActionsPage(Page):
         # One organisation without children: its name in every row would only take the action's room.
         single = item is not None and item.data(0, ORG_ROLE) is not None and item.childCount() == 0
         self.table.setColumnHidden(2, single)
+        # Across organisations the owner gives way to the organisation (it is in the line under the table).
+        self.table.setColumnHidden(6, not single)
         self.model.set_rows(ops.action_rows(self.db, self.organisation_ids))
         if not (selected and self.select_action(selected["id"])) and self.proxy.rowCount():
             self.table.selectRow(0)
@@ -285,6 +314,7 @@ class ActionsPage(Page):
         action = self.selected_action()
         self.progress_button.setEnabled(action is not None)
         self.links.clear()
+        self._show_action_title(action)
         if action is None:
             self.history.setHtml("<p style='color:#7b8794'>Select an action to see its history.</p>")
             self._link_buttons()
@@ -299,8 +329,24 @@ class ActionsPage(Page):
             self.links.addItem(item)
         if not action.get("links"):
             self.links.addItem(QListWidgetItem("No recommendation linked yet."))
+        else:  # a suggestion waiting for a decision first, so Confirm / Reject work straight away
+            states = [link["state"] for link in action["links"]]
+            self.links.setCurrentRow(states.index("suggested") if "suggested" in states else 0)
         self.history.setHtml(self._history_html(action))
         self._link_buttons()
+
+    def _show_action_title(self, action: dict[str, Any] | None) -> None:
+        if action is None:
+            self.action_title.setText("Select an action to see its recommendations and history.")
+            self.action_meta.setText("")
+            return
+        self.action_title.setText(f"#{action['id']} · {action['text']}")
+        parts = [
+            action.get("organisation") or "",
+            f"owner {action['owner']}" if action.get("owner") else "",
+            f"due {action['due']}" if action.get("due") else "",
+        ]
+        self.action_meta.setText(" · ".join(p for p in parts if p))
 
     def _history_html(self, action: dict[str, Any]) -> str:
         from knowledge.actions import action_history
@@ -311,20 +357,40 @@ class ActionsPage(Page):
         if not rows:
             parts.append("<p style='color:#7b8794'>No progress updates yet.</p>")
         for u in rows:
+            parts.append(self._history_entry(u))
+        return "".join(parts)
+
+    @staticmethod
+    def _history_entry(u: dict[str, Any]) -> str:
+        """One dated entry of the timeline: what changed (or what was first recorded), who, the note."""
+        if u.get("old_status") is None and u.get("old_percent") is None:  # the action's first record
+            first = [f"recorded as <b>{html_escape(status_label(u.get('new_status')))}</b>"]
+            if u.get("new_percent"):
+                first.append(f"{u['new_percent']}%")
+            if u.get("new_due"):
+                first.append(f"due {html_escape(u['new_due'])}")
+            change = [" · ".join(first)]
+        else:
             change = []
             if u.get("new_status") and u.get("new_status") != u.get("old_status"):
-                change.append(f"{status_label(u.get('old_status'))} → <b>{status_label(u['new_status'])}</b>")
+                change.append(
+                    f"{html_escape(status_label(u.get('old_status')))} → "
+                    f"<b>{html_escape(status_label(u['new_status']))}</b>"
+                )
             if u.get("new_percent") is not None and u.get("new_percent") != u.get("old_percent"):
                 change.append(f"{u.get('old_percent') or 0}% → <b>{u['new_percent']}%</b>")
             if u.get("new_due") and u.get("new_due") != u.get("old_due"):
-                change.append(f"due {u.get('old_due') or '—'} → <b>{u['new_due']}</b>")
-            who = f" · {html_escape(u['who'])}" if u.get("who") else ""
-            note = f"<br>{html_escape(u['note'])}" if u.get("note") else ""
-            parts.append(
-                f"<p><span style='color:#5b8def'>{html_escape(str(u['at'])[:10])}</span>{who}<br>"
-                f"{'; '.join(change)}{note}</p>"
-            )
-        return "".join(parts)
+                old_due = html_escape(u.get("old_due") or "—")
+                change.append(f"due {old_due} → <b>{html_escape(u['new_due'])}</b>")
+            if not change:
+                change.append("note added")
+        color = STATUS_COLORS.get(u.get("new_status") or "", "#9aa5b1")
+        who = f" · {html_escape(u['who'])}" if u.get("who") else ""
+        note = f"<br><span style='color:#7b8794'>{html_escape(u['note'])}</span>" if u.get("note") else ""
+        return (
+            f"<p><span style='color:{color}'>&#9679;</span>&nbsp;<b>{html_escape(str(u['at'])[:10])}</b>"
+            f"{who}<br>{'; '.join(change)}{note}</p>"
+        )
 
     def _link_buttons(self) -> None:
         item = self.links.currentItem()
@@ -369,7 +435,7 @@ class ActionsPage(Page):
 
     def new_action_dialog(self) -> NewActionDialog:
         item = self.tree.currentItem()
-        org = item.text(0) if item is not None and item.data(0, ORG_ROLE) is not None else None
+        org = item.data(0, ORG_NAME_ROLE) if item is not None and item.data(0, ORG_ROLE) is not None else None
         dialog = NewActionDialog(self.window_, org, self)
         dialog.saveRequested.connect(self.save_new_action)
         dialog.open()
@@ -425,7 +491,7 @@ class ActionsPage(Page):
         if item is None or item.data(0, ORG_ROLE) is None:
             self.window_.show_error("Export return", "Choose an organisation first.")
             return
-        name = item.text(0)
+        name = item.data(0, ORG_NAME_ROLE)
         path, _ = QFileDialog.getSaveFileName(
             self, "Export progress return", f"{name} return.csv", "CSV (*.csv)"
         )

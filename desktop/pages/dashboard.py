@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -24,11 +24,33 @@ from PySide6.QtWidgets import (
 
 from desktop import ops
 from desktop.pages import Page
-from desktop.widgets.common import STATUS_COLORS, Card, PageHeader, readable_on, status_label
+from desktop.widgets.common import (
+    STATUS_COLORS,
+    Card,
+    ElidedLabel,
+    PageHeader,
+    readable_on,
+    short_name,
+    status_label,
+)
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STALE_DAYS = 90
+HEAT_CELL = 28  # px per recommendation column: room for "R9" and a two-digit count
+
+
+def _dot_icon(color: str) -> QIcon:
+    """A small filled circle in a status colour, for list rows."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(color))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, 10, 10)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def dashboard_data(db: Any) -> dict[str, Any]:
@@ -91,25 +113,31 @@ class DashboardPage(Page):
         self.heat.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.heat.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)  # keep cell colours visible
         self.heat.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.heat.horizontalHeader().setMinimumSectionSize(30)
-        self.heat.verticalHeader().setFixedWidth(240)
+        self.heat.horizontalHeader().setMinimumSectionSize(HEAT_CELL)
         self.heat.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.heat.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.heat.verticalHeader().setDefaultSectionSize(26)
-        self.heat.setStyleSheet("QHeaderView::section { padding: 2px 6px; }")
+        self.heat.verticalHeader().setDefaultSectionSize(24)
+        # Organisation names in the regular weight: they are data, and bold costs a fifth of the width.
+        self.heat.setStyleSheet(
+            "QHeaderView::section { padding: 2px 6px; }"
+            " QHeaderView::section:vertical { font-weight: normal; padding-left: 8px; }"
+        )
+        self.heat.installEventFilter(self)
         self.heat.setShowGrid(True)
         self.heat.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.heat.cellClicked.connect(self.open_cell)
         heat_card.add(self.heat, 1)
         legend = QLabel(
-            "Confirmed actions per cell, coloured by the least advanced:&nbsp; "
-            + "  ".join(
-                f"<span style='color:{STATUS_COLORS[s]}'>&#9632;</span> {status_label(s)}"
+            "&nbsp;&nbsp;".join(
+                f"<span style='color:{STATUS_COLORS[s]}; font-size:12pt'>&#9632;</span>"
+                f"&nbsp;{status_label(s)}"
                 for s in ("blocked", "not_started", "planned", "in_progress", "done")
             )
         )
         legend.setObjectName("muted")
-        legend.setWordWrap(True)
+        legend.setToolTip("Each cell: confirmed actions, coloured by the least advanced one")
+        caption = QLabel("Number of confirmed actions; colour = the least advanced of them")
+        caption.setObjectName("muted")
+        heat_card.add(caption)
         heat_card.add(legend)
 
         completion_card = Card("Completion by recommendation")
@@ -125,10 +153,10 @@ class DashboardPage(Page):
         self.cell_title.setWordWrap(True)
         self.cell_list = QListWidget()
         self.cell_list.setWordWrap(True)
-        self.cell_list.setMaximumHeight(120)
+        self.cell_list.setMaximumHeight(84)
         self.cell_list.itemDoubleClicked.connect(self._open_action)
         self.cell_card.add(self.cell_title)
-        self.cell_card.add(self.cell_list, 1)
+        self.cell_card.add(self.cell_list, 0)
 
         self.tabs = QTabWidget()
         self.lists: dict[str, QListWidget] = {}
@@ -139,7 +167,11 @@ class DashboardPage(Page):
             ("changes", "Last 30 days"),
         ):
             widget = QListWidget()
+            widget.setObjectName("attentionList")
             widget.setWordWrap(True)
+            # Rows wrap to the list's width; a sideways scrollbar would only ever show a few pixels.
+            widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            widget.setResizeMode(QListWidget.ResizeMode.Adjust)
             widget.itemDoubleClicked.connect(self._open_action)
             self.lists[key] = widget
             self.tabs.addTab(widget, caption)
@@ -153,8 +185,8 @@ class DashboardPage(Page):
         left.addWidget(self.cell_card, 0)
         right.addWidget(completion_card, 0)
         right.addWidget(self.tabs, 1)
-        columns.addLayout(left, 5)
-        columns.addLayout(right, 4)
+        columns.addLayout(left, 11)
+        columns.addLayout(right, 9)
         self.layout_.addLayout(columns, 1)
 
     def refresh(self) -> None:
@@ -176,7 +208,12 @@ class DashboardPage(Page):
         self.heat.setRowCount(len(orgs))
         self.heat.setColumnCount(len(recs))
         self.heat.setHorizontalHeaderLabels([f"R{r['number']}" for r in recs])
-        self.heat.setVerticalHeaderLabels([name for _, name in orgs])
+        for r, (_org_id, name) in enumerate(orgs):
+            header = QTableWidgetItem(short_name(name))
+            header.setToolTip(name)
+            header.setData(Qt.ItemDataRole.UserRole, name)
+            self.heat.setVerticalHeaderItem(r, header)
+        self._fit_heat()
         for c, rec in enumerate(recs):
             self.heat.horizontalHeaderItem(c).setToolTip(f"Recommendation {rec['number']}: {rec['title']}")
         for r, (org_id, org_name) in enumerate(orgs):
@@ -194,6 +231,33 @@ class DashboardPage(Page):
                         f"least advanced {status_label(cell['worst_status'] or 'dropped')}"
                     )
                 self.heat.setItem(r, c, item)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
+        if watched is self.heat and event.type() == QEvent.Type.Resize:
+            self._fit_heat()
+        return super().eventFilter(watched, event)
+
+    def _fit_heat(self) -> None:
+        """Give the organisation names what the columns leave over; elide the rest (full name in tooltip)."""
+        header = self.heat.verticalHeader()
+        metrics = QFontMetrics(header.font())
+        items = [self.heat.verticalHeaderItem(r) for r in range(self.heat.rowCount())]
+        names = [short_name(i.data(Qt.ItemDataRole.UserRole) or i.text()) for i in items if i]
+        wanted = max((metrics.horizontalAdvance(n) for n in names), default=80) + 24
+        rows_height = self.heat.rowCount() * header.defaultSectionSize()
+        needs_scrollbar = rows_height + self.heat.horizontalHeader().height() > self.heat.height() - 4
+        scrollbar = self.heat.verticalScrollBar().sizeHint().width() if needs_scrollbar else 0
+        room = self.heat.width() - self.heat.columnCount() * HEAT_CELL - scrollbar - 4
+        width = max(120, min(wanted, room))
+        header.setFixedWidth(width)
+        for r in range(self.heat.rowCount()):
+            item = self.heat.verticalHeaderItem(r)
+            if item is None:
+                continue
+            full = item.data(Qt.ItemDataRole.UserRole) or item.text()
+            shown = metrics.elidedText(short_name(full), Qt.TextElideMode.ElideRight, width - 20)
+            if shown != item.text():
+                item.setText(shown)
 
     def cell_state(self, organisation: str, number: int) -> dict[str, Any] | None:
         """What one heat-map cell shows: count, worst status and colour (tests read this)."""
@@ -226,15 +290,17 @@ class DashboardPage(Page):
             label = QLabel(f"R{rec['number']}")
             label.setToolTip(rec["title"])
             label.setStyleSheet("font-weight:600")
-            title = QLabel(rec["title"])
+            title = ElidedLabel(rec["title"])
             title.setObjectName("muted")
-            title.setToolTip(rec["title"])
-            title.setMinimumWidth(40)
             bar = QProgressBar()
             bar.setRange(0, 100)
             bar.setValue(rec["completion"])
-            bar.setFormat(f"{rec['completion']}%  ({rec['done']}/{rec['actions']})")
-            bar.setFixedWidth(130)
+            bar.setFormat(f"{rec['completion']}% · {rec['done']}/{rec['actions']}")
+            bar.setFixedWidth(112)
+            bar.setToolTip(
+                f"Recommendation {rec['number']}: average completion {rec['completion']}%, "
+                f"{rec['done']} of {rec['actions']} action(s) done"
+            )
             self.completion_grid.addWidget(label, row, 0)
             self.completion_grid.addWidget(title, row, 1)
             self.completion_grid.addWidget(bar, row, 2)
@@ -248,6 +314,9 @@ class DashboardPage(Page):
                 due = f" · due {a['due']}" if a.get("due") else ""
                 item = QListWidgetItem(f"{a['organisation'] or '—'}: {a['text']}{due}")
                 item.setData(ACTION_ROLE, a["id"])
+                if a.get("status"):
+                    item.setIcon(_dot_icon(STATUS_COLORS.get(a["status"], "#999")))
+                    item.setToolTip(f"{status_label(a['status'])} · double-click to open the action")
                 widget.addItem(item)
             if not data[key]:
                 widget.addItem(QListWidgetItem("Nothing here."))
@@ -280,7 +349,8 @@ class DashboardPage(Page):
             a = actions[action_id]
             entry = QListWidgetItem(f"{status_label(a['status'])} · {a['percent'] or 0}% — {a['text']}")
             entry.setData(ACTION_ROLE, action_id)
-            entry.setForeground(QBrush(QColor(STATUS_COLORS.get(a["status"], "#999"))))
+            # A coloured dot, not coloured text: green or amber text on white is hard to read.
+            entry.setIcon(_dot_icon(STATUS_COLORS.get(a["status"], "#999")))
             self.cell_list.addItem(entry)
         if not cell:
             self.cell_list.addItem(QListWidgetItem("No confirmed actions in this cell."))

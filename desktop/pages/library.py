@@ -32,9 +32,9 @@ from desktop.widgets.common import KIND_LABELS, Card, PageHeader, html_escape, s
 DOC_COLUMNS = [
     Column("title", "Title"),
     Column("kind", "Kind", format=lambda v: KIND_LABELS.get(v or "", v or "")),
-    Column("date", "Date"),
-    Column("organisation", "Organisation"),
-    Column("pages", "Pages", align_right=True, format=lambda v: "" if v is None else str(v)),
+    Column("date", "Date", format=lambda v: v or "—"),
+    Column("organisation", "Organisation", format=lambda v: v or "—"),
+    Column("pages", "Pages", align_right=True, format=lambda v: "—" if v is None else str(v)),
     Column("passages", "Passages", align_right=True),
 ]
 
@@ -147,6 +147,8 @@ class LibraryPage(Page):
         card = Card()
         card.setObjectName("welcome")
         card.setMaximumWidth(620)
+        card.layout_.setContentsMargins(28, 24, 28, 24)
+        card.layout_.setSpacing(12)
         title = QLabel("Welcome to Roundtable Desk")
         title.setObjectName("welcomeTitle")
         text = QLabel(
@@ -155,6 +157,7 @@ class LibraryPage(Page):
             "demo workspace: a few documents, organisations and actions with their progress."
         )
         text.setWordWrap(True)
+        text.setObjectName("welcomeText")
         card.add(title)
         card.add(text)
         row = QHBoxLayout()
@@ -167,6 +170,7 @@ class LibraryPage(Page):
         row.addWidget(demo)
         row.addWidget(imp)
         row.addStretch(1)
+        card.layout_.addSpacing(4)
         card.layout_.addLayout(row)
         line = QHBoxLayout()
         line.addStretch(1)
@@ -207,7 +211,7 @@ class LibraryPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((0, 125, 96, 110, 56, 82)):
+        for col, width in enumerate((0, 138, 96, 120, 60, 80)):
             if width:
                 self.table.setColumnWidth(col, width)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -235,6 +239,7 @@ class LibraryPage(Page):
         buttons.addStretch(1)
         self.viewer = QTextBrowser()
         self.viewer.setOpenExternalLinks(False)
+        self.viewer.document().setIndentWidth(18)  # the default 40 px wastes a narrow pane
         v.addWidget(self.doc_title)
         v.addWidget(self.doc_meta)
         v.addLayout(buttons)
@@ -256,6 +261,9 @@ class LibraryPage(Page):
         selected = self.selected_document()
         docs = list_documents(self.db)
         self.model.set_rows(docs)
+        # Columns nobody has filled (plain-text files have no pages) would only take the title's room.
+        self.table.setColumnHidden(3, not any(d.get("organisation") for d in docs))
+        self.table.setColumnHidden(4, not any(d.get("pages") for d in docs))
         self.stack.setCurrentIndex(1 if docs else 0)
         passages = sum(int(d.get("passages") or 0) for d in docs)
         self.header.subtitle.setText(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop import ops
 from desktop.pages import Page
-from desktop.widgets.common import PageHeader, html_escape, status_dot
+from desktop.widgets.common import STATUS_COLORS, PageHeader, html_escape, status_label
 
 REC_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -40,14 +40,21 @@ def related_for_recommendation(db: Any, db_path: Any, rec: dict[str, Any], embed
     return list(searcher.search(words, mode="keyword", limit=6, per_document=True).hits)
 
 
+def _status_cell(status: str) -> str:
+    """The coloured dot and the status on one line ("In progress" must not wrap in a narrow column)."""
+    color = STATUS_COLORS.get(status, "#999")
+    label = html_escape(status_label(status)).replace(" ", "&nbsp;")
+    return f"<span style='color:{color}'>&#9679;</span>&nbsp;{label}"
+
+
 class RecItem(QWidget):
     """A list row: number and title above a completion bar."""
 
     def __init__(self, rec: dict[str, Any]):
         super().__init__()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(5)
         title = QLabel(f"<b>R{rec['number']}</b>  {html_escape(rec['title'])}")
         title.setWordWrap(True)
         bar = QProgressBar()
@@ -88,6 +95,7 @@ class RecommendationsPage(Page):
         top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         self.detail = QTextBrowser()
         self.detail.setOpenLinks(False)
+        self.detail.document().setIndentWidth(18)
         self.detail.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         self.detail.anchorClicked.connect(self._link_clicked)
         r.addLayout(top)
@@ -97,7 +105,7 @@ class RecommendationsPage(Page):
         split.addWidget(self.list)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([380, 660])
+        split.setSizes([340, 700])
         self.layout_.addWidget(split, 1)
 
     def refresh(self) -> None:
@@ -111,8 +119,9 @@ class RecommendationsPage(Page):
             item = QListWidgetItem()
             item.setData(REC_ROLE, rec)
             widget = RecItem(rec)
-            widget.setFixedWidth(340)
-            item.setSizeHint(widget.sizeHint())
+            # Height for the width the row really gets: a wrapped title's sizeHint alone leaves a gap.
+            width = max(self.list.viewport().width() - 8, 300)
+            item.setSizeHint(QSize(width, widget.layout().totalHeightForWidth(width)))
             self.list.addItem(item)
             self.list.setItemWidget(item, widget)
         self.list.blockSignals(False)
@@ -188,11 +197,11 @@ class RecommendationsPage(Page):
             for a in actions:
                 due = html_escape(a.get("due") or "")
                 parts.append(
-                    f"<tr><td width='22%'>{html_escape(a['organisation'] or '—')}</td>"
+                    f"<tr><td width='22%' valign='top'>{html_escape(a['organisation'] or '—')}</td>"
                     f"<td width='40%'><a href='action:{a['id']}'>{html_escape(a['text'])}</a></td>"
-                    f"<td width='16%' nowrap>{status_dot(a['status'])}</td>"
-                    f"<td width='9%' align='right'>{a['percent']}%</td>"
-                    f"<td width='14%' nowrap>{due}</td></tr>"
+                    f"<td width='17%' style='white-space:nowrap'>{_status_cell(a['status'])}</td>"
+                    f"<td width='8%' align='right'>{a['percent']}%</td>"
+                    f"<td width='13%' style='white-space:nowrap'>{due}</td></tr>"
                 )
             parts.append("</table>")
         else:

@@ -31,20 +31,38 @@ def preview_html(html: str) -> str:
     """The report's HTML adjusted for Qt's rich-text engine, which sizes table columns evenly: the first
     column (organisation or action names) gets a fixed share so names wrap at words, not letters."""
     html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)  # the export's CSS is for browsers
-    return _FIRST_HEADER.sub(r'\1<th width="24%"\2', html)
+    # 99%, not auto: Qt's table layout otherwise overflows by a pixel and shows a sideways scrollbar.
+    html = _FIRST_HEADER.sub(r'\1<th width="26%"\2', html)
+    return html.replace("<table>", '<table width="99%">')
 
 
+# Headings use named sizes: Qt adds a heading's own size step to a size given in points (15pt showed as 20).
 # What the preview uses instead of the export's browser CSS (Qt's rich text understands this subset).
 PREVIEW_CSS = """
-h1 { font-size: 17pt; color: #1f2933; }
-h2 { font-size: 13.5pt; color: #1f2933; margin-top: 14px; }
-h3 { font-size: 11.5pt; }
+h1 { font-size: x-large; color: #1f2933; }
+h2 { font-size: large; color: #1f2933; margin-top: 14px; }
+h3 { font-size: medium; }
 table { border-collapse: collapse; margin-top: 6px; margin-bottom: 6px; }
 th { background-color: #eef2f7; font-weight: 600; }
-th, td { border: 1px solid #d0d7de; padding: 3px 5px; font-size: 9pt; }
+th, td { border: 1px solid #d0d7de; padding: 2px 4px; font-size: 8.5pt; }
 blockquote { color: #374151; margin-left: 12px; }
 em { color: #616e7c; }
 """
+
+# The same for the dark palette: the light colours would put dark headings on a dark page.
+PREVIEW_CSS_DARK = (
+    PREVIEW_CSS.replace("#1f2933", "#f0f2f5")
+    .replace("#eef2f7", "#2d343d")
+    .replace("#d0d7de", "#3a424d")
+    .replace("#374151", "#c9ced6")
+    .replace("#616e7c", "#9aa5b1")
+)
+
+
+def preview_css() -> str:
+    """The preview's stylesheet for the theme the application is using now."""
+    app = QGuiApplication.instance()
+    return PREVIEW_CSS_DARK if app is not None and app.property("roundtable_dark") else PREVIEW_CSS
 
 
 KINDS = [
@@ -70,7 +88,7 @@ class ReportsPage(Page):
         body = QHBoxLayout()
         body.setSpacing(16)
         controls = Card("Choose a report")
-        controls.setFixedWidth(280)
+        controls.setFixedWidth(244)
         self.kind = QComboBox()
         for key, label in KINDS:
             self.kind.addItem(label, key)
@@ -110,7 +128,7 @@ class ReportsPage(Page):
         p.setContentsMargins(0, 0, 0, 0)
         self.preview = QTextBrowser()
         self.preview.setOpenExternalLinks(False)
-        self.preview.document().setDefaultStyleSheet(PREVIEW_CSS)
+        self.preview.document().setDefaultStyleSheet(preview_css())
         # Qt's default also breaks inside words ("plann-ed") when a table column is narrow.
         self.preview.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         p.addWidget(self.preview)
@@ -181,6 +199,7 @@ class ReportsPage(Page):
             if seq != self._seq:
                 return
             self.markdown, self.html = answer
+            self.preview.document().setDefaultStyleSheet(preview_css())  # the theme may have changed
             self.preview.setHtml(preview_html(self.html))
             self.status.setText(f"{len(self.markdown.split()):,} words" + (" · redacted" if redact else ""))
             self.previewReady.emit(self.markdown)

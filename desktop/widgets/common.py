@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import (
     QApplication,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -115,11 +116,13 @@ class TaskProgress(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel()
+        # Long file names end in "…" (full text in the tooltip) instead of running under the bar.
+        self.label = ElidedLabel()
         self.label.setObjectName("taskLabel")
-        self.label.setMinimumWidth(260)
+        self.label.setFixedWidth(240)
+        self.label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.bar = QProgressBar()
-        self.bar.setFixedWidth(180)
+        self.bar.setFixedWidth(150)
         self.bar.setTextVisible(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("smallButton")
@@ -249,3 +252,65 @@ def readable_on(color: str) -> QColor:
     c = QColor(color)
     luminance = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
     return QColor("#1f2933") if luminance > 150 else QColor("#ffffff")
+
+
+# Standard NHS abbreviations, so narrow columns show the distinctive part of a name rather than its tail.
+_ABBREVIATIONS = (
+    ("Department of Health and Social Care", "DHSC"),
+    ("Medicines and Healthcare products Regulatory Agency", "MHRA"),
+    ("National Institute for Health and Care Excellence", "NICE"),
+    ("Care Quality Commission", "CQC"),
+    ("NHS Foundation Trust", "NHS FT"),
+    ("Integrated Care System", "ICS"),
+    ("Integrated Care Board", "ICB"),
+)
+
+
+def short_name(name: str) -> str:
+    """An organisation's name with the usual abbreviations (the full name belongs in a tooltip)."""
+    for long, short in _ABBREVIATIONS:
+        if long.lower() in name.lower():
+            start = name.lower().index(long.lower())
+            name = name[:start] + short + name[start + len(long) :]
+    return name
+
+
+class ElidedLabel(QLabel):
+    """One line of text that ends in "…" when narrower than its text; the full text is the tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self.setMinimumWidth(40)
+        # Ignored: the layout decides the width and the text elides to fit, never the other way round.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._elide()  # the stylesheet's font is known only once the label is polished
+
+    def changeEvent(self, event: Any) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._elide()
+
+    def _elide(self) -> None:
+        room = max(self.contentsRect().width(), 1)
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        super().setText(shown)
+        self.setToolTip(self._full if shown != self._full else "")
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())

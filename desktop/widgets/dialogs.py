@@ -196,13 +196,21 @@ class NewActionDialog(QDialog):
             chip.setToolTip(f"Recommendation {s.number}: {s.title} (score {s.score:.2f})")
             chip.setChecked(s.rec_id in checked)
             self.chips.addWidget(chip)
+            chip.show()  # now, not when the layout gets round to it: _fit_chips measures the chips
             self.chip_widgets.append(chip)
         self.hint.setText(
             "Best match first. Ticked recommendations are confirmed when you save."
             if suggestions
             else "No suggestions for this text."
         )
+        self._fit_chips()
         self.suggestionsShown.emit(len(suggestions))
+
+    def _fit_chips(self) -> None:
+        """Grow the dialog to show every chip: a dialog's layout ignores a flow layout's height-for-width."""
+        width = max(self.chips_box.width(), self.minimumWidth() - 24)
+        self.chips_box.setMinimumHeight(self.chips.heightForWidth(width))
+        self.adjustSize()
 
     def values(self) -> dict[str, Any]:
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +26,8 @@ from indexes.keyword import (
     keyword_search,
     opening_words,
 )
+from indexes.terms import FILE as TERMS_FILE
+from indexes.terms import TermIndex, TermIndexUnavailable
 from indexes.vectors import VectorIndex, index_folder, open_index, reconcile, stored_stats
 
 __all__ = [
@@ -39,6 +41,9 @@ __all__ = [
 
 MODES = ("hybrid", "semantic", "keyword")
 CANDIDATES = 100  # per list; bounded so fusion and metadata cost stay tiny beside the model and faiss
+# Passages a search may tokenise to bring the saved term index up to date in memory; past this, FTS5
+# ranks until the next sync (import, delete, `roundtable index`) saves a fresh term index.
+TERMS_CATCH_UP = 5_000
 
 # Fusion chosen on SciFact train queries (benchmarks/scifact.py --fusion, per-document nDCG@10): min-max
 # normalised score fusion with equal, untuned weights 0.737 vs reciprocal rank fusion (k=60) 0.723;
@@ -114,6 +119,8 @@ class Searcher:
         self._lock = threading.RLock()
         self._pool: ThreadPoolExecutor | None = None
         self._reader: sqlite3.Connection | None = None
+        self._terms: TermIndex | None = None
+        self._terms_key: tuple | None = None
 
     # -- the model and the index ---------------------------------------------------------------------
     def embedder(self) -> Embedder | None:
@@ -125,11 +132,11 @@ class Searcher:
                 self.unavailable = str(exc)
         return self._embedder
 
-    def _change_key(self) -> tuple:
+    def _change_key(self, file: str = "config.json") -> tuple:
         # data_version moves when another connection commits; total_changes when this one writes.
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         try:
-            mtime = (index_folder(self.db_path) / "config.json").stat().st_mtime_ns
+            mtime = (index_folder(self.db_path) / file).stat().st_mtime_ns
         except OSError:
             mtime = None
         return version, self.db.conn.total_changes, mtime
@@ -149,11 +156,31 @@ class Searcher:
             self._index_key = key
             return self._index
 
+    def term_index(self) -> TermIndex | None:
+        """The saved BM25 term index, kept current in memory; None means rank keywords with FTS5."""
+        if str(self.db_path) == ":memory:":
+            return None
+        with self._lock:
+            key = self._change_key(TERMS_FILE)
+            if key == self._terms_key:
+                return self._terms
+            if self._terms is None or self._terms_key is None or key[2] != self._terms_key[2]:
+                try:
+                    self._terms = TermIndex.load(index_folder(self.db_path), self.db)
+                except TermIndexUnavailable:
+                    self._terms = None
+            if self._terms is not None and self._terms.reconcile(self.db, TERMS_CATCH_UP) is None:
+                self._terms = None  # too far behind to catch up during a search
+            self._terms_key = key
+            return self._terms
+
     def refresh(self) -> None:
-        """Forget the in-memory index so the next search reloads it (after an outside rebuild)."""
+        """Forget the in-memory indexes so the next search reloads them (after an outside rebuild)."""
         with self._lock:
             self._index = None
             self._index_key = None
+            self._terms = None
+            self._terms_key = None
 
     # -- searching -----------------------------------------------------------------------------------
     def search(
@@ -191,27 +218,50 @@ class Searcher:
             index, warning = self._semantic_ready()
             if index is None:
                 used = "keyword"
-        keyword_lists = self._keyword_async(queries, depth, filters) if used == "hybrid" else None
+        allowed = self._allowed_ids(filters) if filters and not filters.is_empty() else None
+        keyword_lists = self._keyword_lists(queries, depth, filters, allowed) if used != "semantic" else None
         semantic_lists: list[list[tuple[int, float]]] = [[] for _ in queries]
         if used != "keyword" and queries:
             vectors = self._embedder.encode([q.strip() for q in queries])
-            allowed = self._allowed_ids(filters) if filters and not filters.is_empty() else None
             found = index.search(vectors, depth, allowed)  # one faiss call for the whole batch
             semantic_lists = [f if q.strip() else [] for f, q in zip(found, queries, strict=True)]
-        keyword_all = keyword_lists.result() if keyword_lists is not None else None
+        keyword_all = keyword_lists() if keyword_lists is not None else [[] for _ in queries]
         results = []
         for row, query in enumerate(queries):
-            if keyword_all is not None:
-                keyword = keyword_all[row]
-            elif used == "keyword":
-                keyword = keyword_search(self.db, query, limit=depth, filters=filters)
-            else:
-                keyword = []
+            keyword = keyword_all[row]
             semantic = semantic_lists[row]
             ranked = self._rank(keyword, semantic, used, per_document)
             hits = self._hits(query, ranked[:limit])
             results.append(SearchResult(query, used, hits, warning if row == 0 else None))
         return results
+
+    def _keyword_lists(
+        self,
+        queries: list[str],
+        depth: int,
+        filters: SearchFilters | None,
+        allowed: np.ndarray | None,
+    ) -> Callable[[], list[list[tuple[int, float]]]]:
+        """Keyword candidates per query, ranked by the term index where it can, else by FTS5.
+
+        Returns a function to call for the lists: FTS5 work runs on a second connection meanwhile.
+        """
+        terms = self.term_index()
+        fast: list[list[tuple[int, float]] | None] = [None] * len(queries)
+        if terms is not None:
+            with self._lock:
+                fast = [terms.search(q, depth, allowed) for q in queries]
+        missing = [i for i, found in enumerate(fast) if found is None]
+        if not missing:
+            return lambda: fast  # type: ignore[return-value]
+        pending = self._keyword_async([queries[i] for i in missing], depth, filters)
+
+        def collect() -> list[list[tuple[int, float]]]:
+            for i, found in zip(missing, pending.result(), strict=True):
+                fast[i] = found
+            return fast  # type: ignore[return-value]
+
+        return collect
 
     def _keyword_async(self, queries: list[str], depth: int, filters: SearchFilters | None) -> Future:
         """Keyword candidates computed on a second, read-only connection while the model encodes.

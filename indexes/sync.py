@@ -11,10 +11,11 @@ import numpy as np
 import sqlite_utils
 
 from indexes.embedder import Embedder, EmbedderUnavailable, embedder_loaded, get_embedder
+from indexes.terms import FILE as TERMS_FILE
+from indexes.terms import TermIndex, TermIndexUnavailable, sync_terms
 from indexes.vectors import (
     IndexState,
     VectorIndex,
-    ensure_vector_table_index,
     index_folder,
     open_index,
     reconcile,
@@ -142,9 +143,10 @@ def sync_index(
     """Embed passages without vectors (unless embed=False) and make the faiss index agree with the database.
 
     With embed=False and no model in memory, only the saved index is reconciled (after a delete),
-    so the model is not loaded for nothing. Raises IndexUnavailable when the model cannot load.
+    so the model is not loaded for nothing. Raises IndexUnavailable when the model cannot load (the
+    keyword term index is brought up to date first, so keyword search is fast either way).
     """
-    ensure_vector_table_index(db)
+    update_term_index(db, db_path, rebuild=rebuild, progress=progress)
     if embedder is None and (embed or embedder_loaded()):
         try:
             embedder = get_embedder()
@@ -171,3 +173,27 @@ def sync_index(
 def refresh_index(db: sqlite_utils.Database, index: VectorIndex, refresh: Sequence[int] = ()) -> IndexState:
     """Bring an in-memory index up to date with the database (no embedding)."""
     return reconcile(db, index, refresh)
+
+
+def update_term_index(
+    db: sqlite_utils.Database, db_path: str | Path, *, rebuild: bool = False, progress: Progress | None = None
+) -> TermIndex | None:
+    """Bring the saved BM25 term index up to date (indexes/terms.py); None when it cannot be kept.
+
+    It is derived data that only speeds keyword ranking up, so a database without the FTS5 table or
+    a folder that cannot be written leaves search on FTS5 instead of failing the sync.
+    """
+    if str(db_path) == ":memory:":
+        return None
+    folder = index_folder(db_path)
+    if rebuild:
+        (folder / TERMS_FILE).unlink(missing_ok=True)
+    if progress:
+        progress(0, 1, "updating keyword index")
+    try:
+        index = sync_terms(db, folder)
+    except (TermIndexUnavailable, OSError):
+        return None
+    if progress:
+        progress(1, 1, "updating keyword index")
+    return index

@@ -36,11 +36,6 @@ def id_checksum(ids: np.ndarray) -> str:
     return hashlib.blake2b(ordered.tobytes(), digest_size=8).hexdigest()
 
 
-def ensure_vector_table_index(db: sqlite_utils.Database) -> None:
-    """A covering index so listing a model's vector ids does not read every vector blob."""
-    db.execute("CREATE INDEX IF NOT EXISTS idx_passage_vectors_model ON passage_vectors(model, passage_id)")
-
-
 def stored_ids(db: sqlite_utils.Database, model: str) -> np.ndarray:
     """Sorted passage ids that have a vector for `model` in the database."""
     rows = db.execute("SELECT passage_id FROM passage_vectors WHERE model = ? ORDER BY passage_id", [model])

@@ -210,6 +210,31 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
             FROM passages p JOIN documents d ON d.id = p.document_id;
         """,
     ),
+    (
+        "003_search_bookkeeping",
+        # Listing one model's vector ids (index reconciliation at every start) must not read the blobs.
+        # keyword_changes logs passages whose keyword text was deleted or edited, so the in-memory term
+        # index (indexes/terms.py) can catch up incrementally; new ids it finds by itself. The log only
+        # grows with deletes and edits.
+        """
+        CREATE INDEX IF NOT EXISTS idx_passage_vectors_model ON passage_vectors(model, passage_id);
+        CREATE TABLE keyword_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            passage_id INTEGER NOT NULL
+        );
+        CREATE TRIGGER keyword_changes_ad AFTER DELETE ON passages BEGIN
+            INSERT INTO keyword_changes (passage_id) VALUES (old.id);
+        END;
+        CREATE TRIGGER keyword_changes_au AFTER UPDATE OF text, section ON passages
+        WHEN old.text IS NOT new.text OR old.section IS NOT new.section BEGIN
+            INSERT INTO keyword_changes (passage_id) VALUES (new.id);
+        END;
+        CREATE TRIGGER keyword_changes_title_au AFTER UPDATE OF title ON documents
+        WHEN old.title IS NOT new.title BEGIN
+            INSERT INTO keyword_changes (passage_id) SELECT id FROM passages WHERE document_id = new.id;
+        END;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

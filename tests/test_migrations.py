@@ -78,3 +78,16 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     path.write_text("just some text, not SQLite " * 100, encoding="utf-8")
     with pytest.raises(DatabaseError, match="not a Roundtable Desk database"):
         open_db(path)
+
+
+def test_vector_id_listing_uses_an_index_not_the_blobs(tmp_path):
+    with open_db(tmp_path / "kb.db") as db:
+        plan = " ".join(
+            row[3]
+            for row in db.execute(
+                "EXPLAIN QUERY PLAN SELECT passage_id FROM passage_vectors "
+                "WHERE model = ? ORDER BY passage_id",
+                ["m"],
+            )
+        )
+    assert "idx_passage_vectors_model" in plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,15 @@ import sqlite_utils
 # Exact search costs O(n) per query; past this many vectors an inverted-file index keeps queries fast
 # (benchmarks/ann_recall.py measures its recall@10 against exact search).
 APPROX_THRESHOLD = 200_000
-IVF_NPROBE = 24
+# Share of the inverted lists each query scans. Measured on real all-MiniLM-L6-v2 vectors of SciFact
+# (benchmarks/ann_recall.py --real): 5% of lists gives recall@10 0.78, 20% gives 0.94; clustered synthetic
+# data reaches 1.0 at 5%, but real sentence embeddings are less tidy.
+IVF_PROBE_SHARE = 0.2
+
+
+def ivf_nprobe(nlist: int) -> int:
+    """How many of an IVF index's nlist lists each query scans."""
+    return max(1, math.ceil(nlist * IVF_PROBE_SHARE))
 FORMAT_VERSION = 1
 
 
@@ -253,15 +262,15 @@ class VectorIndex:
             raise IndexCorrupt(f"the vector index in {folder} is inconsistent")
         kind = config.get("kind", "flat")
         if kind == "ivf":
-            index.nprobe = IVF_NPROBE
+            index.nprobe = ivf_nprobe(index.nlist)
         return cls(config["model"], config["dim"], kind, index, ids)
 
 
 def _build_ivf(dim: int, vectors: np.ndarray) -> Any:
-    """An IVF-flat index trained on (a sample of) the vectors: ~sqrt(n) lists, nprobe IVF_NPROBE.
+    """An IVF-flat index trained on (a sample of) the vectors: ~sqrt(n) lists, a fifth of them probed.
 
     sqrt(n) lists keep k-means training to seconds at a few hundred thousand vectors; each query then
-    scans about nprobe/sqrt(n) of the vectors (5% at 200,000).
+    scans about a fifth of the vectors: ten times faster than exact search at 200,000 (one query at a time).
     """
     faiss = _faiss()
     n = len(vectors)
@@ -273,7 +282,7 @@ def _build_ivf(dim: int, vectors: np.ndarray) -> Any:
         rng = np.random.default_rng(0)
         sample = vectors[rng.choice(n, 64 * nlist, replace=False)]
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
-    index.nprobe = IVF_NPROBE
+    index.nprobe = ivf_nprobe(nlist)
     # IVF keeps ids itself (no IDMap needed) and supports remove_ids.
     return index
 

@@ -106,9 +106,14 @@ def test_deleted_document_leaves_both_indexes(fresh_db, db_path):
     assert keyword_search(fresh_db, "indemnity") == []
     # The searcher notices the change without a sync...
     assert ids[0] not in [h.passage_id for h in searcher.search("indemnity", mode="semantic").hits]
-    # ...and a sync without embedding (what `roundtable delete` runs) fixes the saved index.
+    assert searcher.search("indemnity", mode="keyword").hits == []
+    # ...and a sync without embedding (what `roundtable delete` runs) fixes both saved indexes.
     sync_index(fresh_db, db_path, embed=False, embedder=embedder)
     assert ids[0] not in VectorIndex.load(index_folder(db_path))
+    from indexes.terms import TermIndex
+
+    terms = TermIndex.load(index_folder(db_path), fresh_db)
+    assert ids[0] not in terms.pids and terms.search("indemnity", 10) == []
 
 
 @pytest.mark.parametrize("damage", ["delete", "corrupt"])

@@ -106,5 +106,6 @@ def single_query_ms(index, queries: np.ndarray, count: int = 100) -> float:
         times.append((time.perf_counter() - start) * 1000)
     return float(np.median(times))
 
+
 if __name__ == "__main__":
     main()

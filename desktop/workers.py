@@ -2,15 +2,67 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 JobFn = Callable[..., Any]
+
+
+class UiThreadGarbageCollector(QObject):
+    """Runs Python's cyclic garbage collector only on the UI thread while worker threads exist.
+
+    Automatic collection runs in whichever thread happens to allocate; on a pool thread it can destroy a
+    Qt object owned by the UI thread and crash the process (seen: a segfault "Garbage-collecting" inside
+    an import job). As pyqtgraph does, automatic collection is switched off and a UI-thread timer collects
+    each generation when its threshold is passed. Counted, so several windows can share it.
+    """
+
+    INTERVAL_MS = 1000
+    _users = 0
+    _was_enabled = True
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.collect)
+        self._active = False
+
+    def start(self) -> None:
+        if self._active:
+            return
+        self._active = True
+        if UiThreadGarbageCollector._users == 0:
+            UiThreadGarbageCollector._was_enabled = gc.isenabled()
+            gc.disable()
+        UiThreadGarbageCollector._users += 1
+        self._timer.start(self.INTERVAL_MS)
+
+    def stop(self) -> None:
+        """Collect once more here and give collection back to Python when the last user stops."""
+        if not self._active:
+            return
+        self._active = False
+        self._timer.stop()
+        UiThreadGarbageCollector._users -= 1
+        gc.collect()
+        if UiThreadGarbageCollector._users == 0 and UiThreadGarbageCollector._was_enabled:
+            gc.enable()
+
+    def collect(self) -> None:
+        """Collect the generations whose allocation counts passed their thresholds (as gc itself would)."""
+        counts = gc.get_count()
+        if counts[0] > self._thresholds[0]:
+            generation = 0
+            if counts[1] > self._thresholds[1]:
+                generation = 2 if counts[2] > self._thresholds[2] else 1
+            gc.collect(generation)
 
 
 class Cancelled(Exception):
@@ -34,6 +86,7 @@ class Job:
         self.signals = signals
         self.label = label
         self._cancel = threading.Event()
+        self.over = threading.Event()  # set by the pool thread once it holds no reference to the job
 
     def progress(self, done: int, total: int, label: str = "") -> None:
         self.signals.progress.emit(int(done), int(total), str(label or ""))
@@ -64,10 +117,14 @@ class _Task(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:  # runs on a pool thread
-        signals = self.job.signals
+        # The task lets go of the job first; the UI thread keeps it until `over` is set, so the last
+        # reference to the signals carrier (a UI-thread QObject) is always dropped on the UI thread.
+        fn, job = self.fn, self.job
+        self.fn = self.job = None
+        signals = job.signals
         signals.started.emit()
         try:
-            result = self.fn(self.job)
+            result = fn(job)
         except Cancelled:
             signals.error.emit("cancelled")
         except Exception as exc:  # any failure becomes a message in the window, never a crash
@@ -75,7 +132,11 @@ class _Task(QRunnable):
             signals.error.emit(error_message(exc))
         else:
             signals.finished.emit(result)
+            del result
         signals.done.emit()
+        over = job.over
+        del fn, job, signals
+        over.set()
 
 
 class Workers(QObject):
@@ -103,7 +164,10 @@ class Workers(QObject):
         self._connections: list[Any] = []
         self._lock = threading.Lock()
         self._live: dict[WorkerSignals, Job] = {}
+        self._retired: list[Job] = []  # done, but perhaps still referenced by their pool thread
         self._closed = False
+        self._collector = UiThreadGarbageCollector(self)
+        self._collector.start()
 
     # -- connections -------------------------------------------------------------------------------
     def connection(self):
@@ -141,7 +205,11 @@ class Workers(QObject):
         return job
 
     def _release(self, signals: WorkerSignals) -> None:
-        self._live.pop(signals, None)
+        job = self._live.pop(signals, None)
+        if job is not None:
+            self._retired.append(job)
+        # Jobs whose pool thread has let go are dropped here, on the UI thread (see _Task.run).
+        self._retired = [j for j in self._retired if not j.over.is_set()]
         if not self._closed:
             self.busyChanged.emit(len(self._live))
 
@@ -202,3 +270,5 @@ class Workers(QObject):
                 except Exception:  # closing is best effort at shutdown
                     pass
             self._connections.clear()
+        self._retired = [j for j in self._retired if not j.over.is_set()]
+        self._collector.stop()

@@ -27,6 +27,8 @@ IVF_PROBE_SHARE = 0.2
 def ivf_nprobe(nlist: int) -> int:
     """How many of an IVF index's nlist lists each query scans."""
     return max(1, math.ceil(nlist * IVF_PROBE_SHARE))
+
+
 FORMAT_VERSION = 1
 
 

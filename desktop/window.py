@@ -48,11 +48,13 @@ def default_model_loader() -> Any:
     """Load the shared embedding model (about 5 s); runs on the model thread."""
     from indexes.embedder import get_embedder
 
-    embedder = get_embedder()
-    try:  # importing faiss holds the GIL for a moment: do it here, not on the first search
-        import faiss  # noqa: F401
-    except ImportError:
-        pass
+    return get_embedder()
+
+
+def _load_model_and_warm_up(loader: Callable[[], Any]) -> Any:
+    """The model thread's job: the embedder, then the modules the first import and search need."""
+    embedder = loader()
+    ops.warm_up()
     return embedder
 
 
@@ -295,7 +297,9 @@ class MainWindow(QMainWindow):
             return None
         self._set_model_state("loading")
         return self.workers.run_model(
-            lambda job: self.model_loader(), on_done=self._model_ready, on_error=self._model_failed
+            lambda job: _load_model_and_warm_up(self.model_loader),
+            on_done=self._model_ready,
+            on_error=self._model_failed,
         )
 
     def _model_ready(self, embedder: Any) -> None:

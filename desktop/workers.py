@@ -222,7 +222,7 @@ class Workers(QObject):
         on_error: Callable[[str], None] | None = None,
     ) -> Job:
         """Queue fn(db, job) on the single writer thread; writes happen one at a time, in order."""
-        return self._submit(self.writer, lambda job: fn(self.connection(), job), label, on_done, on_error)
+        return self._with_connection(self.writer, fn, label, on_done, on_error)
 
     def read(
         self,
@@ -233,7 +233,17 @@ class Workers(QObject):
         on_error: Callable[[str], None] | None = None,
     ) -> Job:
         """Run fn(db, job) on a reader thread with its own connection."""
-        return self._submit(self.readers, lambda job: fn(self.connection(), job), label, on_done, on_error)
+        return self._with_connection(self.readers, fn, label, on_done, on_error)
+
+    def _with_connection(
+        self,
+        pool: QThreadPool,
+        fn: Callable[[Any, Job], Any],
+        label: str,
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[str], None] | None,
+    ) -> Job:
+        return self._submit(pool, lambda job: fn(self.connection(), job), label, on_done, on_error)
 
     def run_model(
         self,

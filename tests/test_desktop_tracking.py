@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from desktop.pages.actions import LINK_ROLE
 
 
-@pytest.fixture
-def tracking_window(qtbot, make_desk_window, shared):
-    """The shared corpus imported (notes with an actions table, the Moorland tracker), model ready."""
-    window = make_desk_window()
-    window.show()
-    qtbot.waitUntil(lambda: window.model_state == "ready", timeout=10000)
-    with qtbot.waitSignal(window.indexFinished, timeout=60000):
-        with qtbot.waitSignal(window.importFinished, timeout=60000):
-            window.start_import([shared / "corpus"])
-    return window
-
-
-def test_new_action_accept_suggestion_update_progress_and_the_dashboard_cell_changes(qtbot, tracking_window):
-    window = tracking_window
+def test_new_action_accept_suggestion_update_progress_and_the_dashboard_cell_changes(qtbot, corpus_window):
+    window = corpus_window
     page = window.go_to("actions")
     dialog = page.new_action_dialog()
     dialog.organisation.setCurrentText("Eastbrook ICB")
@@ -66,10 +52,10 @@ def test_new_action_accept_suggestion_update_progress_and_the_dashboard_cell_cha
     assert "Write a system-level digital procurement strategy" in dashboard.cell_list.item(0).text()
 
 
-def test_inline_edit_of_status_in_the_actions_table_is_kept_in_history(qtbot, tracking_window):
+def test_inline_edit_of_status_in_the_actions_table_is_kept_in_history(qtbot, corpus_window):
     from PySide6.QtCore import Qt
 
-    window = tracking_window
+    window = corpus_window
     page = window.go_to("actions")
     page.select_organisation("Moorland ICB")
     row = page.selected_action()
@@ -85,8 +71,8 @@ def test_inline_edit_of_status_in_the_actions_table_is_kept_in_history(qtbot, tr
     assert history == new_status
 
 
-def test_export_a_redacted_briefing(qtbot, tracking_window, tmp_path):
-    window = tracking_window
+def test_export_a_redacted_briefing(qtbot, corpus_window, tmp_path):
+    window = corpus_window
     page = window.go_to("export")
     with qtbot.waitSignal(page.previewReady, timeout=20000) as plain:
         page.show_item(kind="briefing", redact=False)
@@ -108,8 +94,8 @@ def test_export_a_redacted_briefing(qtbot, tracking_window, tmp_path):
     assert html_target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-def test_recommendation_page_shows_actions_and_related_passages(qtbot, tracking_window):
-    window = tracking_window
+def test_recommendation_page_shows_actions_and_related_passages(qtbot, corpus_window):
+    window = corpus_window
     page = window.pages["recommendations"]
     with qtbot.waitSignal(page.relatedLoaded, timeout=10000):
         window.go_to("recommendations", number=9)
@@ -122,10 +108,10 @@ def test_recommendation_page_shows_actions_and_related_passages(qtbot, tracking_
     assert window.pages["export"].target.currentData() == 9
 
 
-def test_progress_return_round_trip_from_the_actions_page(qtbot, tracking_window, tmp_path):
+def test_progress_return_round_trip_from_the_actions_page(qtbot, corpus_window, tmp_path):
     import csv
 
-    window = tracking_window
+    window = corpus_window
     page = window.go_to("actions")
     path = tmp_path / "moorland-return.csv"
     with qtbot.waitSignal(window.statusBar().messageChanged, timeout=10000):
@@ -145,8 +131,8 @@ def test_progress_return_round_trip_from_the_actions_page(qtbot, tracking_window
     assert status == "blocked"
 
 
-def test_confirm_a_suggested_recommendation_from_the_actions_page(qtbot, tracking_window):
-    window = tracking_window
+def test_confirm_a_suggested_recommendation_from_the_actions_page(qtbot, corpus_window):
+    window = corpus_window
     page = window.go_to("actions")
     row = window.db.execute(
         "SELECT action_id, recommendation_id FROM action_recommendations WHERE state = 'suggested' LIMIT 1"
@@ -167,8 +153,8 @@ def test_confirm_a_suggested_recommendation_from_the_actions_page(qtbot, trackin
     assert state == "confirmed"
 
 
-def test_edit_document_details_from_the_library(qtbot, tracking_window):
-    window = tracking_window
+def test_edit_document_details_from_the_library(qtbot, corpus_window):
+    window = corpus_window
     library = window.go_to("library")
     doc = library.selected_document()
     with qtbot.waitSignal(window.dataChanged, timeout=10000):

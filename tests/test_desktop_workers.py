@@ -3,7 +3,7 @@
 import gc
 import threading
 
-from knowledge.db import open_db
+import pytest
 
 
 class _Cycle:
@@ -17,54 +17,44 @@ class _Cycle:
         self.record.append(threading.get_ident())
 
 
-def test_garbage_is_collected_on_the_ui_thread_not_in_a_job(qtbot, db_path):
-    from desktop.workers import Workers
+@pytest.fixture
+def workers(make_desk_window):
+    """The window's pools (shut down by the window fixture at the end)."""
+    return make_desk_window(load_model=False).workers
 
-    open_db(db_path).conn.close()
+
+def test_garbage_is_collected_on_the_ui_thread_not_in_a_job(qtbot, workers):
     ui_thread = threading.get_ident()
-    was_enabled = gc.isenabled()
-    workers = Workers(db_path)
-    try:
-        destroyed: list[int] = []
-        _Cycle(destroyed)  # unreachable from here on, but only the cyclic collector can free it
+    destroyed: list[int] = []
+    _Cycle(destroyed)  # unreachable from here on, but only the cyclic collector can free it
 
-        def allocate(_db, _job):
-            # Enough container allocations to trigger automatic collection several times over.
-            return len([[i] for i in range(200_000)])
+    def allocate(_db, _job):
+        # Enough container allocations to trigger automatic collection several times over.
+        return len([[i] for i in range(200_000)])
 
-        with qtbot.waitSignal(workers.read(allocate).signals.done, timeout=10_000):
-            pass
-        assert not destroyed  # the job's thread did not collect it
-        # Garbage made on the UI thread passes the collector's threshold: its timer collects there.
-        for _ in range(2_000):
-            _Cycle(destroyed)
-        qtbot.waitUntil(lambda: len(destroyed) == 2_001, timeout=5_000)
-        assert set(destroyed) == {ui_thread}
-    finally:
-        workers.shutdown()
-    assert gc.isenabled() == was_enabled
+    with qtbot.waitSignal(workers.read(allocate).signals.done, timeout=10_000):
+        pass
+    assert not destroyed  # the job's thread did not collect it
+    # Garbage made on the UI thread passes the collector's threshold: its timer collects there.
+    for _ in range(2_000):
+        _Cycle(destroyed)
+    qtbot.waitUntil(lambda: len(destroyed) == 2_001, timeout=5_000)
+    assert set(destroyed) == {ui_thread}
+    workers.shutdown()  # with no pools left, Python collects automatically again
+    assert gc.isenabled()
 
 
-def test_jobs_report_results_and_errors_on_the_ui_thread(qtbot, db_path):
-    from desktop.workers import Workers
-
-    open_db(db_path).conn.close()
-    workers = Workers(db_path)
+def test_jobs_report_results_and_errors_on_the_ui_thread(qtbot, workers):
     seen: list[tuple[str, object, int]] = []
-    try:
-        workers.read(
-            lambda db, job: db.execute("SELECT 41 + 1").fetchone()[0],
-            on_done=lambda r: seen.append(("ok", r, threading.get_ident())),
-        )
-        job = workers.write(
-            lambda db, job: 1 / 0, on_error=lambda m: seen.append(("error", m, threading.get_ident()))
-        )
-        with qtbot.waitSignal(job.signals.done, timeout=10_000):
-            pass
-        qtbot.waitUntil(lambda: len(seen) == 2, timeout=5_000)
-    finally:
-        workers.shutdown()
-    assert sorted(seen) == [
-        ("error", "division by zero", threading.get_ident()),
-        ("ok", 42, threading.get_ident()),
-    ]
+    workers.read(
+        lambda db, job: db.execute("SELECT 41 + 1").fetchone()[0],
+        on_done=lambda r: seen.append(("ok", r, threading.get_ident())),
+    )
+    job = workers.write(
+        lambda db, job: 1 / 0, on_error=lambda m: seen.append(("error", m, threading.get_ident()))
+    )
+    with qtbot.waitSignal(job.signals.done, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5_000)
+    ui = threading.get_ident()
+    assert sorted(seen) == [("error", "division by zero", ui), ("ok", 42, ui)]

@@ -16,10 +16,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
     QStackedWidget,
     QTableView,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +25,15 @@ from PySide6.QtWidgets import (
 from desktop import ops
 from desktop.pages import Page
 from desktop.qtmodels import ROW_ROLE, SORT_ROLE, Column, DictTableModel
-from desktop.widgets.common import KIND_LABELS, Card, PageHeader, html_escape, status_dot
+from desktop.widgets.common import (
+    KIND_LABELS,
+    Card,
+    PageHeader,
+    ReaderPane,
+    html_escape,
+    side_by_side,
+    status_dot,
+)
 
 DOC_COLUMNS = [
     Column("title", "Title"),
@@ -219,38 +225,14 @@ class LibraryPage(Page):
         self.kind_filter.currentIndexChanged.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())
 
-        viewer = QWidget()
-        v = QVBoxLayout(viewer)
-        v.setContentsMargins(12, 0, 0, 0)
-        self.doc_title = QLabel("Select a document to read it")
-        self.doc_title.setObjectName("sectionTitle")
-        self.doc_title.setWordWrap(True)
-        self.doc_meta = QLabel()
-        self.doc_meta.setObjectName("muted")
-        self.doc_meta.setWordWrap(True)
-        buttons = QHBoxLayout()
         self.edit_button = QPushButton("Edit details…")
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button = QPushButton("Delete")
         self.delete_button.setObjectName("dangerButton")
         self.delete_button.clicked.connect(self.delete_selected)
-        buttons.addWidget(self.edit_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addStretch(1)
-        self.viewer = QTextBrowser()
-        self.viewer.setOpenExternalLinks(False)
-        self.viewer.document().setIndentWidth(18)  # the default 40 px wastes a narrow pane
-        v.addWidget(self.doc_title)
-        v.addWidget(self.doc_meta)
-        v.addLayout(buttons)
-        v.addWidget(self.viewer, 1)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
-        split.addWidget(viewer)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setSizes([720, 370])
+        reader = ReaderPane("Select a document to read it", [self.edit_button, self.delete_button])
+        self.doc_title, self.doc_meta, self.viewer = reader.title, reader.meta, reader.browser
+        split = side_by_side(self.table, reader, (3, 2), (720, 370))
         layout.addWidget(split, 1)
         self._set_doc_buttons(False)
         return panel

@@ -17,15 +17,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
-    QSplitter,
-    QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop import ops
 from desktop.pages import Page
-from desktop.widgets.common import KIND_LABELS, HtmlDelegate, PageHeader, html_escape
+from desktop.widgets.common import (
+    KIND_LABELS,
+    HtmlDelegate,
+    PageHeader,
+    ReaderPane,
+    html_escape,
+    side_by_side,
+)
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 MODES = [("hybrid", "Hybrid"), ("semantic", "By meaning"), ("keyword", "Keyword")]
@@ -167,16 +171,6 @@ class SearchPage(Page):
             lambda current, _prev: self.open_hit(current.row())
         )
 
-        reader = QWidget()
-        r = QVBoxLayout(reader)
-        r.setContentsMargins(12, 0, 0, 0)
-        self.passage_title = QLabel("Select a result to read it in context")
-        self.passage_title.setObjectName("sectionTitle")
-        self.passage_title.setWordWrap(True)
-        self.passage_meta = QLabel()
-        self.passage_meta.setObjectName("muted")
-        self.passage_meta.setWordWrap(True)
-        buttons = QHBoxLayout()
         self.copy_button = QPushButton("Copy citation")
         self.copy_button.clicked.connect(self.copy_citation)
         self.link_button = QPushButton("Link as evidence…")
@@ -185,20 +179,11 @@ class SearchPage(Page):
         self.open_button.clicked.connect(self.open_document)
         for b in (self.copy_button, self.link_button, self.open_button):
             b.setEnabled(False)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        self.context = QTextBrowser()
-        r.addWidget(self.passage_title)
-        r.addWidget(self.passage_meta)
-        r.addLayout(buttons)
-        r.addWidget(self.context, 1)
-
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.results)
-        split.addWidget(reader)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
-        split.setSizes([540, 500])
+        reader = ReaderPane(
+            "Select a result to read it in context", [self.copy_button, self.link_button, self.open_button]
+        )
+        self.passage_title, self.passage_meta, self.context = reader.title, reader.meta, reader.browser
+        split = side_by_side(self.results, reader, (1, 1), (540, 500))
         self.layout_.addWidget(split, 1)
 
         self._typing = QTimer(self)

@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -314,3 +316,42 @@ class ElidedLabel(QLabel):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
+
+
+class ReaderPane(QWidget):
+    """The right-hand reading pane of a page: a heading, a muted details line, buttons, rich text."""
+
+    def __init__(self, placeholder: str, buttons: list[QPushButton], parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 0, 0, 0)
+        self.title = QLabel(placeholder)
+        self.title.setObjectName("sectionTitle")
+        self.title.setWordWrap(True)
+        self.meta = QLabel()
+        self.meta.setObjectName("muted")
+        self.meta.setWordWrap(True)
+        row = QHBoxLayout()
+        for button in buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        self.browser = QTextBrowser()
+        self.browser.setOpenExternalLinks(False)
+        self.browser.document().setIndentWidth(18)  # the default 40 px wastes a narrow pane
+        layout.addWidget(self.title)
+        layout.addWidget(self.meta)
+        layout.addLayout(row)
+        layout.addWidget(self.browser, 1)
+
+
+def side_by_side(
+    left: QWidget, right: QWidget, stretch: tuple[int, int], sizes: tuple[int, int]
+) -> QSplitter:
+    """A list or table beside its reading pane, in a splitter the user can drag."""
+    split = QSplitter(Qt.Orientation.Horizontal)
+    split.addWidget(left)
+    split.addWidget(right)
+    split.setStretchFactor(0, stretch[0])
+    split.setStretchFactor(1, stretch[1])
+    split.setSizes(list(sizes))
+    return split

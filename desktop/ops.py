@@ -231,6 +231,28 @@ def update_action_field(
     raise ValueError(f"{field} cannot be edited here")
 
 
+def backup_database(db: Any, job: Job, target: str) -> str:
+    """Copy the database to target; the message to show."""
+    from knowledge.backup import backup_database as backup
+
+    info = backup(db, target, overwrite=True)  # the save dialog has already asked about overwriting
+    return f"Backed up to {info.path} ({info.describe()})."
+
+
+def restore_database(db: Any, job: Job, source: str, db_path: str | Path) -> str:
+    """Replace the database's contents with a backup; the message to show (it says how to undo)."""
+    from indexes.vectors import delete_index_folder
+    from knowledge.backup import restore_database as restore
+
+    report = restore(db, source)
+    # The saved search indexes describe the replaced contents; searchers rebuild them from the database.
+    delete_index_folder(db_path)
+    return (
+        f"Restored {report.restored.describe()} from {Path(source).name}. The previous contents are in "
+        f"{report.previous}: restore that file to undo."
+    )
+
+
 def warm_up() -> None:
     """Import WARM_MODULES now (on the model thread, after the window is shown)."""
     import importlib

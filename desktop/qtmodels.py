@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from desktop.widgets.common import STATUS_COLORS, short_name, status_label
+from desktop.widgets.common import STATUS_COLORS, short_name, status_label, tooltip_text
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole dict row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts naturally (numbers as numbers)
@@ -54,16 +54,22 @@ class DictTableModel(QAbstractTableModel):
             return self.columns[section].header
         return None
 
+    @staticmethod
+    def _text(column: Column, value: Any) -> str:
+        if column.format:
+            return column.format(value)
+        return "" if value is None else str(value)
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
         column = self.columns[index.column()]
         value = row.get(column.key)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column.format:
-                return column.format(value)
-            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.DisplayRole:  # item views draw DisplayRole as plain text
+            return self._text(column, value)
+        if role == Qt.ItemDataRole.ToolTipRole:  # but a tooltip that looks like HTML is rendered
+            return tooltip_text(self._text(column, value))
         if role == Qt.ItemDataRole.EditRole:
             return value
         if role == SORT_ROLE:
@@ -119,7 +125,7 @@ class ActionsTableModel(DictTableModel):
         if key == "recommendations" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _recs_text(row)
         if key == "text" and role == Qt.ItemDataRole.ToolTipRole:
-            return row.get("text")
+            return tooltip_text(row.get("text"))
         if key == "organisation" and role == Qt.ItemDataRole.DisplayRole:
             return short_name(row.get("organisation") or "")  # the tooltip keeps the full name
         return super().data(index, role)

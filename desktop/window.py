@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import ops
-from desktop.widgets.common import ElidedLabel, TaskProgress
+from desktop.widgets.common import ElidedLabel, PlainLabel, TaskProgress, tooltip_text
 from desktop.workers import Job, Workers
 
 PAGES = [
@@ -36,6 +37,8 @@ PAGES = [
     ("dashboard", "Dashboard"),
     ("export", "Reports"),
 ]
+# How often the window looks for changes another program (a second window, the CLI) committed.
+OUTSIDE_CHANGES_MS = 2000
 MODEL_TEXT = {
     "off": "Model: not loaded (keyword search)",
     "loading": "Model: loading…",
@@ -95,6 +98,8 @@ class MainWindow(QMainWindow):
     dataChanged = Signal()  # something was written: pages refresh when next shown
     searchFinished = Signal(object)  # indexes.search.SearchResult
     demoFinished = Signal(str)  # "loaded", "already loaded" or "failed: …"
+    backupFinished = Signal(str)  # the message shown, or "failed: …"
+    restoreFinished = Signal(str)  # the message shown
 
     def __init__(
         self,
@@ -130,6 +135,11 @@ class MainWindow(QMainWindow):
         self.dataChanged.connect(self._mark_dirty)
         self._restore_settings()
         self.refresh_counts()
+        self._data_version = self._read_data_version()
+        self._outside_timer = QTimer(self)
+        self._outside_timer.setInterval(OUTSIDE_CHANGES_MS)
+        self._outside_timer.timeout.connect(self.check_outside_changes)
+        self._outside_timer.start()
         if load_model:
             self.start_model()  # on the model thread: the window does not wait for it
 
@@ -165,9 +175,9 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(190, 38))
             self.nav.addItem(item)
         side_layout.addWidget(self.nav, 1)
-        self.db_label_side = QLabel(self.db_path.name)
+        self.db_label_side = PlainLabel(self.db_path.name)
         self.db_label_side.setObjectName("sideFooter")
-        self.db_label_side.setToolTip(str(self.db_path))
+        self.db_label_side.setToolTip(tooltip_text(self.db_path))
         side_layout.addWidget(self.db_label_side)
 
         self.stack = QStackedWidget()
@@ -209,12 +219,17 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Rebuild search index", None, self.start_index)
         file_menu.addSeparator()
+        self._action(file_menu, "&Back up database…", None, self.backup_dialog)
+        self._action(file_menu, "Restore from bac&kup…", None, self.restore_dialog)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
         go_menu = menu.addMenu("&Go")
         for number, (key, title) in enumerate(PAGES, start=1):
             self._action(go_menu, title, f"Ctrl+{number}", lambda _=False, k=key: self.go_to(k))
         self.search_action = self._action(go_menu, "&Find…", QKeySequence.StandardKey.Find, self.focus_search)
+        go_menu.addSeparator()
+        self._action(go_menu, "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh_all)
 
         help_menu = menu.addMenu("&Help")
         self._action(help_menu, "&Help", QKeySequence.StandardKey.HelpContents, self.show_help)
@@ -257,6 +272,28 @@ class MainWindow(QMainWindow):
         self._dirty = {k for k, _ in PAGES if k != current}
         self.pages[current].refresh()
         self.refresh_counts()
+        self._data_version = self._read_data_version()
+
+    def refresh_all(self) -> None:
+        """Re-read everything shown from the database (F5): picks up what other programs wrote."""
+        self.dataChanged.emit()
+
+    def _read_data_version(self) -> int:
+        # Moves whenever another connection (another program, or one of our worker threads) commits.
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    def check_outside_changes(self) -> bool:
+        """Refresh when another program committed since the last refresh; True when it did.
+
+        Skipped while our own writes run: they refresh the pages when they finish, and refreshing on
+        every batch they commit would only cost the UI thread time during an import."""
+        if self.workers.writing():
+            return False
+        version = self._read_data_version()
+        if version == self._data_version:
+            return False
+        self.dataChanged.emit()
+        return True
 
     def focus_search(self) -> None:
         page = self.go_to("search")
@@ -281,14 +318,17 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, text: str) -> None:
         """A problem the user should see; non-modal so nothing waits on it."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file names and titles as typed
         box.setModal(False)
         box.open()
         self.last_error_box = box
         self.show_message(f"{title}: {text}")
 
     def _confirm_dialog(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(self, title, text)
-        return answer == QMessageBox.StandardButton.Yes
+        buttons = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, buttons, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the question quotes a document's title as typed
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     # -- the embedding model -----------------------------------------------------------------------
     def start_model(self) -> Job | None:
@@ -311,7 +351,7 @@ class MainWindow(QMainWindow):
 
     def _model_failed(self, message: str) -> None:
         self._set_model_state("unavailable")
-        self.model_label.setToolTip(message)
+        self.model_label.setToolTip(tooltip_text(message))
         self.show_message(f"The embedding model could not be loaded ({message}); keyword search still works.")
 
     def _set_model_state(self, state: str) -> None:
@@ -394,7 +434,7 @@ class MainWindow(QMainWindow):
     def _index_failed(self, message: str) -> None:
         self.index_state = "Index: keyword only" if message != "cancelled" else ""
         if message != "cancelled":
-            self.index_label.setToolTip(message)
+            self.index_label.setToolTip(tooltip_text(message))
         self.refresh_counts()
         self.indexFinished.emit(f"unavailable: {message}")
 
@@ -439,6 +479,79 @@ class MainWindow(QMainWindow):
         self._job_failed("Demo workspace", message)
         self.demoFinished.emit(f"failed: {message}")
 
+    # -- backup and restore ------------------------------------------------------------------------
+    def backup_dialog(self) -> None:
+        from datetime import date
+
+        suggested = Path(str(self.settings.value("last_backup_dir", str(Path.home())))) / (
+            f"{self.db_path.stem}-{date.today().isoformat()}.db"
+        )
+        target, _ = QFileDialog.getSaveFileName(self, "Back up database", str(suggested), "Database (*.db)")
+        if target:
+            self.settings.setValue("last_backup_dir", str(Path(target).parent))
+            self.start_backup(target)
+
+    def start_backup(self, target: str | Path) -> Job:
+        """Copy the database to target on the read pool (the online backup API: other work goes on)."""
+        job = self.workers.read(
+            lambda db, job: ops.backup_database(db, job, str(target)),
+            label="backup",
+            on_done=self._backup_finished,
+            on_error=lambda message: self._backup_finished(None, message),
+        )
+        self.progress.track(job, "Backing up")
+        return job
+
+    def _backup_finished(self, message: str | None, error: str | None = None) -> None:
+        if error is not None:
+            self.show_error("Backup failed", error)
+        else:
+            self.show_message(message or "", 12000)
+        self.backupFinished.emit(message or f"failed: {error}")
+
+    def restore_dialog(self) -> None:
+        source, _ = QFileDialog.getOpenFileName(
+            self,
+            "Restore from a backup",
+            str(self.settings.value("last_backup_dir", str(Path.home()))),
+            "Database (*.db);;All files (*)",
+        )
+        if source:
+            self.start_restore(source)
+
+    def start_restore(self, source: str | Path) -> Job | None:
+        """Check the backup, ask, then replace the database's contents on the write queue (undoable:
+        the current contents are saved to the backups folder first, and the message says where)."""
+        from knowledge.backup import inspect_database
+        from knowledge.db import DatabaseError
+
+        try:
+            info = inspect_database(source)
+        except DatabaseError as exc:
+            self.show_error("Cannot restore", str(exc))
+            return None
+        if not self.confirm(
+            "Restore from backup",
+            f"Replace everything in {self.db_path.name} with {info.path.name} ({info.describe()})?\n\n"
+            "The current contents are saved first, so this can be undone.",
+        ):
+            return None
+        job = self.workers.write(
+            lambda db, job: ops.restore_database(db, job, str(info.path), self.db_path),
+            label="restore",
+            on_done=self._restore_done,
+            on_error=lambda message: self._job_failed("Restore failed", message),
+        )
+        self.progress.track(job, "Restoring")
+        return job
+
+    def _restore_done(self, message: str) -> None:
+        self.show_message(message, 20000)
+        self.dataChanged.emit()
+        if self.model_state == "ready":
+            self.start_index()  # the restored database may hold passages without vectors
+        self.restoreFinished.emit(message)
+
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -463,7 +576,7 @@ class MainWindow(QMainWindow):
             "progress (double-click a cell to edit).<br>"
             "<b>Dashboard</b>: who is where; click a cell to see its actions.<br>"
             "<b>Reports</b> (Ctrl+E): markdown and HTML reports, optionally redacted.<br><br>"
-            f"Database: {self.db_path}",
+            f"Database: {html.escape(str(self.db_path))}",
         )
 
     def show_about(self) -> None:

@@ -164,6 +164,7 @@ class Workers(QObject):
         self._connections: list[Any] = []
         self._lock = threading.Lock()
         self._live: dict[WorkerSignals, Job] = {}
+        self._writes: set[WorkerSignals] = set()  # the live jobs queued on the write queue
         self._retired: list[Job] = []  # done, but perhaps still referenced by their pool thread
         self._closed = False
         self._collector = UiThreadGarbageCollector(self)
@@ -199,6 +200,8 @@ class Workers(QObject):
         if on_error:
             signals.error.connect(lambda message: None if self._closed else on_error(message))
         self._live[signals] = job  # the carrier must outlive the runnable's signals
+        if pool is self.writer:
+            self._writes.add(signals)
         signals.done.connect(lambda: self._release(signals))
         self.busyChanged.emit(len(self._live))
         pool.start(_Task(fn, job))
@@ -206,6 +209,7 @@ class Workers(QObject):
 
     def _release(self, signals: WorkerSignals) -> None:
         job = self._live.pop(signals, None)
+        self._writes.discard(signals)
         if job is not None:
             self._retired.append(job)
         # Jobs whose pool thread has let go are dropped here, on the UI thread (see _Task.run).
@@ -257,6 +261,10 @@ class Workers(QObject):
 
     def busy(self) -> int:
         return len(self._live)
+
+    def writing(self) -> bool:
+        """Whether a job of ours is queued or running on the write queue."""
+        return bool(self._writes)
 
     def wait(self, msecs: int = 30000) -> bool:
         """Block until every pool is idle (screenshots and shutdown only, never during normal use)."""

@@ -148,6 +148,11 @@ def set_embedder(embedder: Embedder | None) -> None:
         _shared = embedder
 
 
+def current_embedder() -> Embedder | None:
+    """The process-wide embedder if it is in memory, without loading it."""
+    return _shared
+
+
 def embedder_loaded() -> bool:
     """Whether the process-wide model is already in memory (for status displays)."""
     return _shared is not None

@@ -22,7 +22,12 @@ _STOP = frozenset(
     "with not near".split()
 )
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# Words of a query that are searched: a pasted page of text still answers in milliseconds, and the first
+# 64 distinct words say what it is about as well as all of them would.
 MAX_TERMS = 64
+# A longer "word" is a hash, a pasted run of unpunctuated text or an attack, never something searched for;
+# past 32 KB FTS5 would also cut it inside a character.
+MAX_WORD_CHARS = 100
 
 
 @dataclass
@@ -47,14 +52,29 @@ class SearchFilters:
         )
 
 
+def clean_text(text: str | None) -> str:
+    """User text that every layer below can encode: lone surrogates become U+FFFD.
+
+    They arrive from undecodable bytes on the command line (Python's surrogateescape) and from JSON
+    escapes such as "\\ud800"; SQLite, the model's tokenizer and a UTF-8 stdout all reject them.
+    """
+    if not text:
+        return ""
+    if text.isascii():
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def query_terms(text: str | None) -> list[str]:
-    """A query's words, lower-cased, de-duplicated, in order; stop words dropped if others remain."""
+    """A query's words, lower-cased, de-duplicated, in order; stop words dropped if others remain.
+
+    At most MAX_TERMS words, each at most MAX_WORD_CHARS long: any text makes a small, valid query."""
     if not text:
         return []
     words = []
     seen = set()
     for word in _TOKEN.findall(text.lower()):
-        if word not in seen:
+        if word not in seen and len(word) <= MAX_WORD_CHARS:
             seen.add(word)
             words.append(word)
     content = [w for w in words if w not in _STOP]
@@ -199,12 +219,7 @@ def highlight(text: str, query: str | re.Pattern | None, chars: int = SNIPPET_CH
     spans = [m.span() for m in pattern.finditer(text)]
     if not spans:
         return None
-    # The window starting shortly before the match that has the most other matches after it.
-    best, best_count = spans[0][0], 0
-    for i, (a, _b) in enumerate(spans):
-        count = sum(1 for other, _ in spans[i:] if other < a + chars - 40)
-        if count > best_count:
-            best, best_count = a, count
+    best = _busiest_start(spans, chars - 40)
     start = max(0, best - 40)
     if start:
         # Begin at a word boundary.
@@ -226,6 +241,22 @@ def highlight(text: str, query: str | re.Pattern | None, chars: int = SNIPPET_CH
     if end < len(text):
         parts.append(" " + ELLIPSIS)
     return "".join(parts)
+
+
+def _busiest_start(spans: list[tuple[int, int]], reach: int) -> int:
+    """The start of the match with the most matches (itself included) starting within `reach` after it.
+
+    Two pointers over the sorted spans: linear, so a query matching hundreds of words in a passage costs
+    no more than one matching a few.
+    """
+    best, best_count, end = spans[0][0], 0, 0
+    for i, (a, _b) in enumerate(spans):
+        end = max(end, i)
+        while end < len(spans) and spans[end][0] < a + reach:
+            end += 1
+        if end - i > best_count:
+            best, best_count = a, end - i
+    return best
 
 
 def opening_words(text: str, words: int = 32) -> str:

@@ -20,6 +20,7 @@ from indexes.keyword import (
     MARK_CLOSE,
     MARK_OPEN,
     SearchFilters,
+    clean_text,
     filter_sql,
     highlight,
     highlight_pattern,
@@ -209,7 +210,7 @@ class Searcher:
         """Search several queries with one model call for all their vectors."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r} (expected one of {', '.join(MODES)})")
-        queries = [q if isinstance(q, str) else "" for q in queries]
+        queries = [clean_text(q) if isinstance(q, str) else "" for q in queries]
         limit = max(0, int(limit))
         depth = max(CANDIDATES, limit * (2 if per_document else 1))
         used, warning = mode, None

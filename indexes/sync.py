@@ -63,6 +63,25 @@ def pending_ids(db: sqlite_utils.Database, model: str) -> list[int]:
     return [r[0] for r in rows]
 
 
+def unembedded_count(db: sqlite_utils.Database, model: str | None = None) -> int:
+    """How many passages still lack a vector for model (default: the embedder in use), without loading it."""
+    if model is None:
+        model = _current_model_name()
+    row = db.execute(
+        "SELECT count(*) FROM passages p WHERE NOT EXISTS "
+        "(SELECT 1 FROM passage_vectors v WHERE v.passage_id = p.id AND v.model = ?)",
+        [model],
+    ).fetchone()
+    return int(row[0])
+
+
+def _current_model_name() -> str:
+    from indexes.embedder import MODEL_NAME, current_embedder
+
+    embedder = current_embedder()
+    return embedder.name if embedder is not None else MODEL_NAME
+
+
 def _texts(db: sqlite_utils.Database, ids: Sequence[int]) -> tuple[list[int], list[str]]:
     marks = ", ".join("?" for _ in ids)
     rows = db.execute(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sqlite3
 import string
@@ -32,6 +31,7 @@ import numpy as np
 import sqlite_utils
 
 from indexes.keyword import WEIGHTS, query_terms
+from knowledge.files import replacing
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
 FILE = "keywords.npz"
@@ -77,6 +77,9 @@ class Tokenizer:
         # chunks than whitespace splitting ("cells," and "Cells" both become "cells").
         self._ascii_words = not any(option in spec for option in ("tokenchars", "separators", "trigram"))
         self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        # FTS5 cuts a token past 32 KB at a byte, possibly inside a character (a run of ~11,000 CJK
+        # characters): such a term decodes with U+FFFD rather than failing; the same text cuts the same way.
+        self._conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
         quoted = "'" + spec.replace("'", "''") + "'"
         # Contentless, so 'delete-all' empties it at once: a plain DELETE would leave tombstones that
         # every later vocabulary scan walks through (3.6 ms per query after a large build).
@@ -113,11 +116,15 @@ class Tokenizer:
         for start in range(0, len(chunks), 50_000):
             part = chunks[start : start + 50_000]
             conn.execute("BEGIN")
-            conn.executemany("INSERT INTO chunks (rowid, x) VALUES (?, ?)", enumerate(part))
-            for doc, offset, term in conn.execute("SELECT doc, offset, term FROM chunk_terms"):
-                out[part[doc]].append((offset, term))
-            conn.execute("INSERT INTO chunks (chunks) VALUES ('delete-all')")
-            conn.execute("COMMIT")
+            try:
+                conn.executemany("INSERT INTO chunks (rowid, x) VALUES (?, ?)", enumerate(part))
+                for doc, offset, term in conn.execute("SELECT doc, offset, term FROM chunk_terms"):
+                    out[part[doc]].append((offset, term))
+                conn.execute("INSERT INTO chunks (chunks) VALUES ('delete-all')")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.rollback()  # left open, the transaction would make every later call fail
+                raise
         return {c: tuple(t for _o, t in sorted(found)) for c, found in out.items()}
 
 
@@ -398,8 +405,7 @@ class TermIndex:
             "weights": self.weights,
             "tokenizer": self.tokenizer.spec,
         }
-        tmp = folder / (FILE + ".tmp")
-        with open(tmp, "wb") as handle:
+        with replacing(folder / FILE) as tmp, open(tmp, "wb") as handle:
             np.savez(
                 handle,
                 meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
@@ -410,7 +416,6 @@ class TermIndex:
                 post_rows=self.post_rows,
                 post_freq=self.post_freq,
             )
-        os.replace(tmp, folder / FILE)
 
     @classmethod
     def load(cls, folder: str | Path, db: sqlite_utils.Database) -> TermIndex | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import sqlite_utils
+
+from knowledge.files import replacing, sweep_temporary
 
 # Exact search costs O(n) per query; past this many vectors an inverted-file index keeps queries fast
 # (benchmarks/ann_recall.py measures its recall@10 against exact search).
@@ -29,7 +30,8 @@ def ivf_nprobe(nlist: int) -> int:
     return max(1, math.ceil(nlist * IVF_PROBE_SHARE))
 
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: config.json records the identity of the other two files
+INDEX_FILE, IDS_FILE, CONFIG_FILE = "index.faiss", "ids.npy", "config.json"
 
 
 class IndexCorrupt(Exception):
@@ -218,19 +220,19 @@ class VectorIndex:
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> None:
-        """Write index.faiss, ids.npy and config.json, each atomically (temp file + rename)."""
+        """Write index.faiss, ids.npy and, last, config.json; each replaced whole (knowledge.files).
+
+        config.json records each file's identity (inode, size, mtime), so a folder where a crash or a
+        second program left one file from another save does not load: it is rebuilt from SQLite."""
         faiss = _faiss()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        sweep_temporary(folder)
         ids = self.ids()
-        tmp_index = folder / "index.faiss.tmp"
-        faiss.write_index(self.index, str(tmp_index))
-        os.replace(tmp_index, folder / "index.faiss")
-        tmp_ids = folder / "ids.npy.tmp"
-        with open(tmp_ids, "wb") as handle:
+        with replacing(folder / INDEX_FILE) as tmp:
+            faiss.write_index(self.index, str(tmp))
+        with replacing(folder / IDS_FILE) as tmp, open(tmp, "wb") as handle:
             np.save(handle, ids)
-        os.replace(tmp_ids, folder / "ids.npy")
-        # config.json goes last: its checksum must agree with both files for the folder to load.
         config = {
             "format": FORMAT_VERSION,
             "model": self.model,
@@ -238,10 +240,10 @@ class VectorIndex:
             "kind": self.kind,
             "count": len(ids),
             "id_checksum": id_checksum(ids),
+            "files": {name: _identity(folder / name) for name in (INDEX_FILE, IDS_FILE)},
         }
-        tmp_config = folder / "config.json.tmp"
-        tmp_config.write_text(json.dumps(config, indent=2), encoding="utf-8")
-        os.replace(tmp_config, folder / "config.json")
+        with replacing(folder / CONFIG_FILE) as tmp:
+            tmp.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: str | Path) -> VectorIndex:
@@ -249,9 +251,12 @@ class VectorIndex:
         faiss = _faiss()
         folder = Path(folder)
         try:
-            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-            ids = np.load(folder / "ids.npy", allow_pickle=False)
-            index = faiss.read_index(str(folder / "index.faiss"))
+            config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+            files = config["files"]
+            if any(files[name] != _identity(folder / name) for name in (INDEX_FILE, IDS_FILE)):
+                raise IndexCorrupt("its files come from different saves")
+            ids = np.load(folder / IDS_FILE, allow_pickle=False)
+            index = faiss.read_index(str(folder / INDEX_FILE))
         except Exception as exc:  # missing files, bad JSON, truncated faiss data: all mean "rebuild"
             raise IndexCorrupt(f"cannot read the vector index in {folder}: {exc}") from exc
         if (
@@ -266,6 +271,12 @@ class VectorIndex:
         if kind == "ivf":
             index.nprobe = ivf_nprobe(index.nlist)
         return cls(config["model"], config["dim"], kind, index, ids)
+
+
+def _identity(path: Path) -> list[int]:
+    """What tells one saved file from another: a rename keeps it, any rewrite changes it."""
+    st = path.stat()
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
 def _build_ivf(dim: int, vectors: np.ndarray) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -245,33 +247,56 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply every migration the database has not seen yet; returns the names applied."""
+def migrate(db: sqlite_utils.Database, *, backup_to: Path | None = None) -> list[str]:
+    """Apply every migration the database has not seen yet; returns the names applied.
+
+    With backup_to (a folder), a database that already holds data is first copied there (a migration is
+    the one step that rewrites the schema under months of work). All pending migrations run in one IMMEDIATE
+    transaction that re-reads the version once it holds the write lock: two programs opening an old (or
+    brand new) database at the same moment migrate it once, not twice."""
+    current = _check_version(schema_version(db))
+    if current == SCHEMA_VERSION:
+        return []
+    saved = None
+    if backup_to is not None and current > 0:
+        from knowledge.backup import backup_before_migration
+
+        saved = backup_before_migration(db, backup_to, current)
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
     applied = []
-    current = schema_version(db)
-    if current > SCHEMA_VERSION:
-        raise DatabaseError(
-            f"this database was written by a newer Roundtable Desk (schema {current}, "
-            f"this program knows {SCHEMA_VERSION})"
-        )
-    for index in range(current, SCHEMA_VERSION):
-        name, step = MIGRATIONS[index]
-        conn = db.conn
-        # executescript commits implicitly, so each migration is wrapped in its own explicit transaction.
-        conn.execute("BEGIN")
-        try:
+    name = ""
+    try:
+        current = _check_version(schema_version(db))
+        for index in range(current, SCHEMA_VERSION):
+            name, step = MIGRATIONS[index]
             if callable(step):
                 step(conn)
             else:
+                # Statement by statement: executescript would commit in the middle of the transaction.
                 for statement in _split_sql(step):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {index + 1}")
-            conn.execute("COMMIT")
-        except Exception:
-            conn.execute("ROLLBACK")
-            raise
-        applied.append(name)
+            applied.append(name)
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error) and not _is_busy(exc):
+            copy = f"; a copy from before is in {saved}" if saved else ""
+            raise DatabaseError(
+                f"could not upgrade the database (step {name} failed: {exc}); it is unchanged{copy}"
+            ) from exc
+        raise
     return applied
+
+
+def _check_version(version: int) -> int:
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"this database was written by a newer Roundtable Desk (schema {version}, "
+            f"this program knows {SCHEMA_VERSION})"
+        )
+    return version
 
 
 def _split_sql(script: str) -> list[str]:
@@ -288,10 +313,65 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
-def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> sqlite_utils.Database:
+# How long a write waits for another program's transaction before giving up (sqlite3's busy timeout).
+BUSY_TIMEOUT_S = 60.0
+
+
+class KnowledgeBase(sqlite_utils.Database):
+    """A sqlite-utils Database whose outermost transactions take the write lock at once (BEGIN IMMEDIATE).
+
+    In WAL mode a deferred transaction that reads and then writes fails at once with "database is locked"
+    when another program committed in between (waiting could not help it); an immediate one waits for its
+    turn, so two windows, or the window and the CLI, can write to one file."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[KnowledgeBase]:
+        if self.conn.in_transaction:
+            with super().atomic():  # nested: a savepoint, as sqlite-utils does
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
+def backup_folder(path: str | Path) -> Path:
+    """Where automatic backups of a database go: `<db file>.backups/` beside it."""
+    return Path(str(path) + ".backups")
+
+
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    # Switching a new file to WAL needs a moment of exclusive access; two programs creating the same
+    # database at once can find it taken, and SQLite does not wait for it: retry briefly.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> KnowledgeBase:
     """Open (or create) a knowledge base: WAL, foreign keys, migrations, and the built-in codebook."""
     path = Path(path)
-    if str(path) != ":memory:":
+    in_memory = str(path) == ":memory:"
+    if not in_memory:
         if not path.exists():
             if not create:
                 raise DatabaseError(f"no database at {path}")
@@ -299,20 +379,26 @@ def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> sqli
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
     try:
-        # isolation_level=None: transactions are explicit, through db.atomic() (sqlite-utils).
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-        db = sqlite_utils.Database(conn)
+        # isolation_level=None: transactions are explicit, through db.atomic().
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
+        db = KnowledgeBase(conn)
         db.execute("PRAGMA foreign_keys = ON")
-        if str(path) != ":memory:":
-            db.execute("PRAGMA journal_mode = WAL")
+        if not in_memory:
+            _enable_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")
-        migrate(db)
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path} is not a Roundtable Desk database ({exc})") from exc
-    if seed:
-        from knowledge.codebook import ensure_builtin_codebook
+        migrate(db, backup_to=None if in_memory else backup_folder(path))
+        if seed:
+            from knowledge.codebook import ensure_builtin_codebook
 
-        ensure_builtin_codebook(db)
+            ensure_builtin_codebook(db)
+    except sqlite3.DatabaseError as exc:
+        if _is_busy(exc):
+            raise DatabaseError(
+                f"{path} is busy: another program kept it locked for over {BUSY_TIMEOUT_S:.0f} s; try again"
+            ) from exc
+        raise DatabaseError(f"{path} is not a Roundtable Desk database ({exc})") from exc
     return db
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
+import os
 import re
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date as _date
@@ -17,6 +20,7 @@ import sqlite_utils
 from knowledge.db import DOCUMENT_KINDS, now_iso
 from knowledge.ingest.base import IngestError, ParsedDocument, StoredPassage
 from knowledge.ingest.chunker import chunk
+from knowledge.ingest.common import check_file_size, failure_reason, one_line
 from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents
 
 Progress = Callable[[int, int, str], None]
@@ -33,41 +37,94 @@ class ImportOutcome:
     reason: str | None = None
     passages: int = 0
     actions: int = 0
+    file: str = ""  # the file it came from: path without the ":line" of a .jsonl line
+
+    def __post_init__(self) -> None:
+        self.file = self.file or self.path
+        # A reason is shown on one line (a terminal, a table cell), whatever a library put in its message.
+        if self.reason is not None:
+            self.reason = one_line(self.reason)
 
 
 # -- finding the files ---------------------------------------------------------------------------------------
 
 
-def _is_hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "~$"))
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why a path cannot be read as a file (a broken or looping link, a pipe, far too large, ...); None when
+    it can. Checked before the file's bytes are hashed: hashing gigabytes would take minutes."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a link that loops back on itself"
+        if path.is_symlink():
+            return "a broken link (what it points to does not exist)"
+        return f"cannot read the file ({exc.strerror or exc})"
+    if not stat.S_ISREG(info.st_mode):  # reading a pipe or a device would wait forever or never end
+        return "not a regular file"
+    try:
+        check_file_size(info.st_size)
+    except IngestError as exc:
+        return str(exc)
+    return None
+
+
+def _walk(root: Path) -> list[tuple[Path, str | None]]:
+    """Every importable file under root, hidden ones left out, with the problem of each that has one, and
+    the folders that could not be read. Linked folders are followed, each real folder once (a link back
+    to a parent would otherwise loop forever)."""
+    found: list[tuple[Path, str | None]] = []
+
+    def unreadable(error: OSError) -> None:
+        found.append((Path(error.filename or root), f"cannot read the folder ({error.strerror or error})"))
+
+    seen: set[tuple[int, int]] = set()
+    for folder, folders, files in os.walk(root, followlinks=True, onerror=unreadable):
+        try:
+            info = os.stat(folder)
+        except OSError as exc:
+            unreadable(exc)
+            folders.clear()
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            folders.clear()
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        folders[:] = [name for name in folders if not _hidden(name)]
+        for name in files:
+            path = Path(folder, name)
+            if not _hidden(name) and path.suffix.lower() in SUPPORTED_EXTENSIONS:
+                found.append((path, _file_problem(path)))
+    return sorted(found, key=lambda item: item[0])
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
     """(file, None) for each file to read, or (path, reason) for a path that cannot be imported at all.
 
     Folders are walked recursively in sorted order; hidden files and folders, and files no reader
-    understands, are skipped silently there (a folder with nothing to import is reported). A file named
-    explicitly is always tried."""
+    understands, are skipped silently there (a folder with nothing to import is reported; broken links,
+    link loops and unreadable folders are reported). A file named explicitly is always tried."""
     for given in paths:
         path = Path(given).expanduser()
         if path.is_dir():
-            try:
-                found = sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS and not _is_hidden(p, path)
-                )
-            except OSError as exc:
-                yield path, f"cannot read the folder ({exc.strerror or exc})"
-                continue
+            found = _walk(path)
             if not found:
                 kinds = " ".join(SUPPORTED_EXTENSIONS)
                 yield path, f"no files to import in this folder (looked for {kinds})"
-            yield from ((p, None) for p in found)
-        elif path.exists():
-            yield path, None
+            yield from found
+        elif os.path.lexists(path):
+            yield path, _file_problem(path)
         else:
             yield path, "no such file or folder"
+
+
+def path_text(path: Path) -> str:
+    """A path as text that can be stored: bytes of a file name that are not UTF-8 written as \\xNN."""
+    return os.fsencode(path).decode("utf-8", errors="backslashreplace")
 
 
 # -- hashing -------------------------------------------------------------------------------------------------
@@ -240,16 +297,35 @@ def _import_jsonl(
             for line_no, item in batch:
                 where = f"{label}:{line_no}" if line_no else label
                 if isinstance(item, IngestError):
-                    outcomes.append(ImportOutcome(where, "failed", reason=str(item)))
+                    outcomes.append(ImportOutcome(where, "failed", reason=str(item), file=label))
                     continue
                 content_hash = text_hash(item.title, item.text)
-                outcomes.append(
-                    _import_one(db, item, content_hash, where, item.source or label, options, from_jsonl=True)
-                )
+                source = item.source or path_text(path)
+                outcome = _import_one(db, item, content_hash, where, source, options, from_jsonl=True)
+                outcome.file = label
+                if outcome.status == "failed":  # as the reasons of lines that could not be read
+                    outcome.reason = f"line {line_no}: {outcome.reason}"
+                outcomes.append(outcome)
         report(f"{path.name}: {len(outcomes)} documents")
         if cancel is not None and cancel():
             break
     return outcomes
+
+
+def _import_single(db: sqlite_utils.Database, path: Path, options: _Options) -> ImportOutcome:
+    label = str(path)
+    try:
+        # The file's bytes identify it: a re-import is recognised before the file is parsed at all.
+        content_hash = file_hash(path)
+    except OSError as exc:
+        return ImportOutcome(label, "failed", reason=f"cannot read the file ({exc.strerror or exc})")
+    found = _existing(db, content_hash)
+    if found:
+        return ImportOutcome(label, "duplicate", document_id=found[0], title=found[1])
+    _, item = next(iter(read_documents(path)))
+    if isinstance(item, IngestError):
+        return ImportOutcome(label, "failed", reason=str(item))
+    return _import_one(db, item, content_hash, label, path_text(path.resolve()), options, from_jsonl=False)
 
 
 def _import_file(
@@ -259,21 +335,15 @@ def _import_file(
     report: Callable[[str], None],
     cancel: Callable[[], bool] | None,
 ) -> list[ImportOutcome]:
-    label = str(path)
-    if path.suffix.lower() == ".jsonl":
-        return _import_jsonl(db, path, options, report, cancel)
     try:
-        # The file's bytes identify it: a re-import is recognised before the file is parsed at all.
-        content_hash = file_hash(path)
-    except OSError as exc:
-        return [ImportOutcome(label, "failed", reason=f"cannot read the file ({exc.strerror or exc})")]
-    found = _existing(db, content_hash)
-    if found:
-        return [ImportOutcome(label, "duplicate", document_id=found[0], title=found[1])]
-    _, item = next(iter(read_documents(path)))
-    if isinstance(item, IngestError):
-        return [ImportOutcome(label, "failed", reason=str(item))]
-    return [_import_one(db, item, content_hash, label, str(path.resolve()), options, from_jsonl=False)]
+        problem = _file_problem(path)
+        if problem:
+            return [ImportOutcome(str(path), "failed", reason=problem)]
+        if path.suffix.lower() == ".jsonl":
+            return _import_jsonl(db, path, options, report, cancel)
+        return [_import_single(db, path, options)]
+    except Exception as exc:  # noqa: BLE001 - the last safety net: one bad file never stops a folder import
+        return [ImportOutcome(str(path), "failed", reason=failure_reason(exc))]
 
 
 def import_paths(

@@ -1,4 +1,13 @@
-"""Redact personal identifiers (NHS numbers, e-mail addresses, UK phones, postcodes) from export text."""
+"""Redact personal identifiers (NHS numbers, e-mail addresses, UK phones, postcodes) from export text.
+
+NHS numbers: ten digits whose last is the modulus-11 check digit, written bare (4857773457) or in groups
+of 3, 3 and 4 split by single spaces or dashes of any kind (ordinary, non-breaking or thin space; hyphen,
+en dash, minus sign), as documents pasted from PDFs and Word write them. Digits of any script count
+(Arabic-Indic, full-width). Such a number is redacted wherever it stands - next to letters, underscores,
+punctuation or currency signs too ("NHS-4857773457", "no.4857773457", "id_4857773457") - unless another
+digit touches it: a longer run of digits is a different number (an order number, a phone number). A
+leaked identifier costs more than a ten-digit amount or decimal that passes the check being redacted.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +30,9 @@ LABELS = {
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9][\w.%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 )
-# Ten digits, bare or grouped 3-3-4 with one space or hyphen; not part of a longer number, date or amount.
-_NHS = re.compile(r"(?<![\w.,/£$€-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w/]|[.,-]\d)")
+# Ten digits, bare or grouped 3-3-4 by single separators; not touching another digit (see the docstring).
+_NHS_SEPARATOR = r"[\s\-\u2010-\u2015\u2212]"  # any space; hyphen, the Unicode hyphens and dashes, minus
+_NHS = re.compile(rf"(?<!\d)(\d{{3}}){_NHS_SEPARATOR}?(\d{{3}}){_NHS_SEPARATOR}?(\d{{4}})(?!\d)")
 # A UK number: +44 (optionally "(0)") or a leading 0, then digits with single spaces, hyphens or brackets.
 # The digit count is checked afterwards, so the pattern itself can stay loose.
 _PHONE = re.compile(
@@ -74,7 +84,7 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     later pass can match inside an earlier replacement."""
     counts: dict[str, int] = {}
     text = _replace(_EMAIL, "email", text, counts, lambda m: True)
-    text = _replace(_NHS, "nhs_number", text, counts, lambda m: nhs_number_valid(m[1] + m[3] + m[4]))
+    text = _replace(_NHS, "nhs_number", text, counts, lambda m: nhs_number_valid(m[1] + m[2] + m[3]))
     text = _replace(_PHONE, "phone", text, counts, lambda m: _phone_valid(m.group(0)))
     text = _replace(_POSTCODE, "postcode", text, counts, lambda m: True)
     return text, counts

@@ -41,15 +41,39 @@ class ReportError(LookupError):
 
 # ---- writing markdown safely --------------------------------------------------------------------------
 
-_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]])")
-# Line starts that markdown would read as a heading, quote or list; escaped at the marker itself.
-_LINE_START = re.compile(r"^(\s*)(\d+(?=[.)]\s)|(?=[#>])|(?=[-+*]\s))")
+# Characters that open markdown structure anywhere in a line: escapes, code, emphasis, links and images,
+# table cells, and a heading's closing hashes ("Learn C#" as a heading would lose its "#").
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]|#])")
+# Line starts that markdown would still read as a list, a rule or a reference definition once md_escape()
+# has run (it already took care of "#", ">", "*" and "["): "1. ", "1) ", "-" and "+" whatever follows (so
+# "---" is no rule), and a placeholder's "[" ("[NHS number redacted]: x" would define a link).
+_LINE_START = re.compile(r"^(\d+(?=[.)]\s)|(?=[-+\[]))")
 _PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS.values()) + ")")
+# A placeholder keeps its plain brackets (it reads the same in every dialect) unless a "(" or "[" right
+# after it would make it a link: "[NHS number redacted](javascript:...)".
+_PLACEHOLDER_LINK = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS.values()) + r")(?=[(\[])")
 _EMPHASIS = re.compile(r"\*\*|__")
 
 
-def _escape(text: str) -> str:
-    return _INLINE_SPECIALS.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+def md_escape(text: Any) -> str:
+    """Stored or user text made literal inside a markdown line.
+
+    Whitespace runs (newlines included) become one space, so nothing breaks out of a table cell, heading or
+    quote; &, < and > become entities, so no HTML tag or entity survives; markdown's structural characters
+    are backslash-escaped (a literal character in every dialect). Text that may start a line needs
+    md_line() as well."""
+    text = re.sub(r"\s+", " ", str(text if text is not None else ""))
+    text = _INLINE_SPECIALS.sub(r"\\\1", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_line(text: Any) -> str:
+    """md_escape()d text that may begin a line: a leading list or rule marker is escaped as well."""
+    return _escape_line_start(md_escape(text))
+
+
+def _escape_line_start(escaped: str) -> str:
+    return _LINE_START.sub(lambda m: m.group(0) + "\\", escaped.strip(), count=1)
 
 
 class _Writer:
@@ -70,23 +94,22 @@ class _Writer:
         return text
 
     def inline(self, value: Any) -> str:
-        """Text that sits inside a line (never at its start): redacted and escaped."""
-        pieces = _PLACEHOLDER.split(self.raw(value))
-        return "".join(piece if i % 2 else _escape(piece) for i, piece in enumerate(pieces))
-
-    def text(self, value: Any) -> str:
-        """One line of inline text: whitespace collapsed, markdown and HTML specials neutralised.
+        """Text that sits inside a line (never at its start): redacted and escaped.
 
         Redaction runs first (escaping would split an e-mail address at its underscores); the placeholders
-        it leaves stay unescaped, since '[email redacted]' is plain text in every markdown dialect."""
-        text = self.inline(value)
-        # A quoted line starting '# ' or '1. ' must not turn into a heading or a list.
-        return _LINE_START.sub(lambda m: m.group(0) + "\\", text, count=1)
+        it leaves stay unescaped, since '[email redacted]' is plain text unless a bracket follows it."""
+        pieces = _PLACEHOLDER.split(self.raw(value))
+        text = "".join(piece if i % 2 else md_escape(piece) for i, piece in enumerate(pieces))
+        return _PLACEHOLDER_LINK.sub(lambda m: m.group(1)[:-1] + "\\]", text)
+
+    def text(self, value: Any) -> str:
+        """One line of inline text: whitespace collapsed, markdown and HTML specials neutralised; a quoted
+        line starting '# ' or '1. ' must not turn into a heading or a list."""
+        return _escape_line_start(self.inline(value))
 
     def cell(self, value: Any) -> str:
-        """A table cell: inline text with pipes escaped (GitHub-flavoured pipe tables)."""
-        text = self.text(value if value not in (None, "") else "–")
-        return text.replace("|", "\\|")
+        """A table cell: inline text (pipes are escaped with the other specials)."""
+        return self.text(value if value not in (None, "") else "–")
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -124,7 +147,7 @@ class _Writer:
 def citation(passage: dict[str, Any], writer: _Writer | None = None) -> str:
     """'*Document title*, p. 3, “Section”' in markdown (the title escaped and, when asked, redacted)."""
     title = passage.get("document_title") or passage.get("title") or "untitled document"
-    esc = writer.inline if writer else (lambda s: _escape(str(s)))
+    esc = writer.inline if writer else md_escape
     parts = [f"*{esc(title)}*"]
     if passage.get("page"):
         parts.append(f"p. {passage['page']}")
@@ -531,8 +554,8 @@ def _rec_numbers(action: dict[str, Any]) -> str:
 
 
 def _document_line(w: _Writer, doc: dict[str, Any]) -> str:
-    kind = doc["kind"].replace("_", " ")
-    return f"*{w.text(doc['title'])}* ({kind}{', ' + _day(doc['date']) if doc['date'] else ''})"
+    kind = w.inline(doc["kind"].replace("_", " "))
+    return f"*{w.inline(doc['title'])}* ({kind}{', ' + w.inline(_day(doc['date'])) if doc['date'] else ''})"
 
 
 def _action_sources(db: sqlite_utils.Database, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -683,7 +706,7 @@ def _roundtables_section(w: _Writer, db: sqlite_utils.Database) -> None:
         return
     w.heading(2, "Roundtables")
     for rt in roundtables:
-        w.heading(3, f"{w.text(rt['title'])} ({_day(rt['date'])})")
+        w.heading(3, f"{w.text(rt['title'])} ({w.inline(_day(rt['date']))})")
         w.add(
             f"Chair: {w.text(rt['chair'] or '–')}. Host: {w.text(rt['host'] or '–')}. "
             f"{rt['actions']} actions agreed, {rt['done']} done, {rt['blocked']} blocked."
@@ -770,10 +793,11 @@ hr { border: 0; border-top: 1px solid #d0d7de; margin: 2rem 0 1rem; }
 
 
 def render_html(md: str, title: str) -> str:
-    """A complete, well-formed HTML (XHTML-compatible) document of a markdown report."""
-    import markdown
+    """A complete, well-formed HTML (XHTML-compatible) document of a markdown report.
 
-    body = markdown.markdown(md, extensions=["tables", "sane_lists"], output_format="xhtml")
+    The markdown is escaped where it is written (md_escape); the renderer is safe on its own as well:
+    raw HTML comes out as text and links go nowhere but http(s) and mailto, whatever markdown it gets."""
+    body = _safe_markdown().convert(md)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
@@ -783,9 +807,47 @@ def render_html(md: str, title: str) -> str:
     )
 
 
+_SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def safe_url(url: str) -> bool:
+    """Whether a link or image address may stay: http(s) and mailto only (no javascript:, data:, file:).
+
+    Browsers drop tabs, newlines and other control characters inside a scheme ("java<TAB>script:") and
+    decode entities in attributes, so both are undone before the scheme is read; an address with no
+    scheme is relative, and a report has nothing to point to relatively, so it goes too."""
+    import markdown
+
+    decoded = html.unescape(url.replace(markdown.util.AMP_SUBSTITUTE, "&"))
+    scheme = _SCHEME.match(re.sub(r"[\x00-\x20\x7f]+", "", decoded).lower())
+    return scheme is not None and scheme.group(1) in _SAFE_SCHEMES
+
+
+def _safe_markdown() -> Any:
+    """Python-Markdown without raw HTML (block or inline: tags come out escaped) and with unsafe link and
+    image addresses removed."""
+    import markdown
+    from markdown.treeprocessors import Treeprocessor
+
+    class SafeLinks(Treeprocessor):
+        def run(self, root: Any) -> None:
+            for element in root.iter():
+                for attribute in ("href", "src"):
+                    value = element.get(attribute)
+                    if value is not None and not safe_url(value):
+                        del element.attrib[attribute]
+
+    md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="xhtml")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.treeprocessors.register(SafeLinks(md), "safe_links", -1)  # last: the addresses are final by then
+    return md
+
+
 def report_title(md: str) -> str:
     """The first heading of a report, as plain text (for the HTML title)."""
     for line in md.splitlines():
         if line.startswith("# "):
-            return re.sub(r"\\(.)", r"\1", line[2:]).replace("&lt;", "<").replace("&gt;", ">").strip()
+            return html.unescape(re.sub(r"\\(.)", r"\1", line[2:])).strip()
     return "Roundtable Desk report"

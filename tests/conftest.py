@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 # Before anything imports Qt or huggingface: headless Qt, and never touch the network.
@@ -157,3 +159,41 @@ def store_parsed(db, parsed):
             stored.append(StoredPassage(pid, ordinal, b.text, b.page, b.section, b.start, b.end))
         count = extract_actions(db, doc_id, parsed, stored)
     return doc_id, count
+
+
+# --- programs in child processes and old databases (issue 6: crashes, concurrency, backups) ----------------
+ROUNDTABLE = [sys.executable, "-m", "desktop.cli"]
+
+
+def roundtable(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run the `roundtable` command in a child process; its exit code, stdout and stderr."""
+    return subprocess.run(
+        [*ROUNDTABLE, *(str(a) for a in args)], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def version_one_database(path) -> None:
+    """What an early release wrote: only migration 001, with a document and passages, no FTS table."""
+    import sqlite3
+
+    from knowledge.db import MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    name, script = MIGRATIONS[0]
+    assert name == "001_core"
+    conn.executescript(script)
+    conn.execute(
+        "INSERT INTO documents (id, title, kind, content_hash, imported_at)"
+        " VALUES (1, 'Old indemnity report', 'report', 'hash-1', '2023-11-01T00:00:00+00:00')"
+    )
+    conn.executemany(
+        "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end)"
+        " VALUES (1, ?, ?, ?, 'Findings', 0, 10)",
+        [
+            (0, "Medical indemnity for AI technologies must be clarified.", 1),
+            (1, "Synthetic data could train imaging models.", 2),
+        ],
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()

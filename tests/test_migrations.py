@@ -5,36 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from conftest import version_one_database
 
-from knowledge.db import MIGRATIONS, SCHEMA_VERSION, DatabaseError, open_db, schema_version
-
-
-def _version_one_database(path) -> None:
-    """What an early release wrote: only migration 001, with a document and passages, no FTS table."""
-    conn = sqlite3.connect(path)
-    name, script = MIGRATIONS[0]
-    assert name == "001_core"
-    conn.executescript(script)
-    conn.execute(
-        "INSERT INTO documents (id, title, kind, content_hash, imported_at)"
-        " VALUES (1, 'Old indemnity report', 'report', 'hash-1', '2023-11-01T00:00:00+00:00')"
-    )
-    conn.executemany(
-        "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end)"
-        " VALUES (1, ?, ?, ?, 'Findings', 0, 10)",
-        [
-            (0, "Medical indemnity for AI technologies must be clarified.", 1),
-            (1, "Synthetic data could train imaging models.", 2),
-        ],
-    )
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+from knowledge.db import SCHEMA_VERSION, DatabaseError, open_db, schema_version
 
 
 def test_old_database_is_upgraded_and_old_passages_are_searchable(tmp_path):
     path = tmp_path / "old.db"
-    _version_one_database(path)
+    version_one_database(path)
     db = open_db(path)
     try:
         assert schema_version(db) == SCHEMA_VERSION

@@ -77,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; each command module adds its own subcommands."""
-    from desktop.cli import core_cmd, report_cmd, search_cmd, tracking_cmd
+    from desktop.cli import admin_cmd, core_cmd, report_cmd, search_cmd, tracking_cmd
 
     parser = _Parser(
         prog="roundtable",
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (core_cmd, search_cmd, tracking_cmd, report_cmd):
+    for module in (core_cmd, search_cmd, tracking_cmd, report_cmd, admin_cmd):
         module.register(sub)
     return parser
 

@@ -45,12 +45,27 @@ def register(sub: Any) -> None:
     p.add_argument("--no-index", action="store_true", help="skip embedding the demo passages")
 
 
+# Control characters (a newline in a file name, say) and, below, lone surrogates (bytes of a file name
+# that are not UTF-8): shown escaped, so one failure stays one line and printing never fails.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print on one line of any terminal: control characters and undecodable bytes escaped."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")  # a file name's raw bytes, shown as \xNN below
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "backslashreplace")
+    text = data.decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def _progress_printer(ctx: Context, quiet: bool):
     if quiet or not sys.stderr.isatty():
         return None
 
     def report(done: int, total: int, label: str = "") -> None:
-        print(f"\r  {done}/{total} {label[:60]:<60}", end="", file=ctx.err, flush=True)
+        print(f"\r  {done}/{total} {printable(label)[:60]:<60}", end="", file=ctx.err, flush=True)
         if done >= total:
             print(file=ctx.err)
 
@@ -76,8 +91,8 @@ def cmd_import(ctx: Context) -> int:
     imported = [o for o in outcomes if o.status == "imported"]
     duplicates = [o for o in outcomes if o.status == "duplicate"]
     failed = [o for o in outcomes if o.status == "failed"]
-    for outcome in failed:
-        ctx.warn(f"{outcome.path}: {outcome.reason}")
+    for line in _failure_lines(failed):
+        ctx.warn(line)
     passages = sum(o.passages for o in imported)
     actions = sum(o.actions for o in outcomes)
     summary = f"imported {len(imported)} document(s), {passages} passage(s)"
@@ -88,9 +103,38 @@ def cmd_import(ctx: Context) -> int:
     if failed:
         summary += f"; {len(failed)} failed"
     print(summary, file=ctx.err)
-    if imported or actions:
+    if not args.no_index and (imported or actions or _unembedded(ctx)):
+        # Also when nothing was new: an import interrupted while embedding finishes when run again.
         _after_import(ctx, index=not args.no_index)
     return EXIT_PARTIAL if failed else EXIT_OK
+
+
+# A .jsonl file with many bad lines still gets one line on stderr: its first few reasons, then a count.
+_SHOWN_PER_FILE = 3
+
+
+def _failure_lines(failed: list[Any]) -> list[str]:
+    """One line per failed file, '<file>: <reason>', printable whatever the file is called."""
+    groups: dict[object, list[Any]] = {}
+    for outcome in failed:
+        # Lines of one .jsonl file (path "file:N") go together; every other outcome is a line of its own.
+        groups.setdefault(outcome.file if outcome.path != outcome.file else object(), []).append(outcome)
+    lines = []
+    for group in groups.values():
+        file = group[0].file
+        if len(group) == 1:  # a .jsonl line's reason starts "line N: " itself
+            lines.append(f"{printable(file)}: {printable(group[0].reason or 'failed')}")
+            continue
+        reasons = "; ".join(printable(o.reason or "failed") for o in group[:_SHOWN_PER_FILE])
+        more = f"; and {len(group) - _SHOWN_PER_FILE} more" if len(group) > _SHOWN_PER_FILE else ""
+        lines.append(f"{printable(file)}: {len(group)} lines not imported: {reasons}{more}")
+    return lines
+
+
+def _unembedded(ctx: Context) -> bool:
+    from indexes.sync import unembedded_count
+
+    return unembedded_count(ctx.db) > 0
 
 
 def _after_import(ctx: Context, index: bool) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, Context, add_command
+from desktop.cli.search_cmd import write_json
 from desktop.reporting import REPORTS
 
 
@@ -99,13 +98,13 @@ def _int(value: str, what: str) -> int:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then a rename."""
+    """Write a whole file or nothing (knowledge.files.replacing)."""
+    from knowledge.files import replacing
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        with replacing(path) as tmp:
+            tmp.write_text(text, encoding="utf-8", newline="\n")
     except OSError as exc:
         raise CliError(f"cannot write {path}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
 
@@ -178,6 +177,9 @@ def cmd_suggest(ctx: Context) -> int:
         org_type = row[1]
     if not (text or "").strip():
         raise CliError("give the action's wording (TEXT), --action ID or --batch FILE", EXIT_USAGE)
+    from indexes.keyword import clean_text
+
+    text = clean_text(text)  # undecodable bytes from the shell would stop the model's tokenizer
     try:
         org_type = _org_type(args.org_type) or org_type
     except ValueError as exc:
@@ -187,7 +189,7 @@ def cmd_suggest(ctx: Context) -> int:
     )
     if args.json:
         payload = {"text": text, "org_type": org_type, "suggestions": [_suggestion_json(s) for s in ranked]}
-        print(json.dumps(payload, ensure_ascii=False), file=ctx.out)
+        write_json(ctx, payload)
         return EXIT_OK
     for rank, s in enumerate(ranked, 1):
         bar = "█" * round(s.score * 20)
@@ -204,7 +206,7 @@ def _suggest_batch(ctx: Context, path: Path) -> int:
     from indexes.matching import suggest_batch
 
     try:
-        raw_lines = path.read_text(encoding="utf-8-sig").splitlines()
+        raw_lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", EXIT_PARTIAL) from exc
     items, failed = [], 0
@@ -235,7 +237,7 @@ def _suggest_batch(ctx: Context, path: Path) -> int:
                 "id": item_id,
                 "suggestions": [{"rec": s.number, "score": round(s.score, 4)} for s in suggestions],
             }
-            ctx.out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            write_json(ctx, row)
     ctx.out.flush()
     return EXIT_PARTIAL if failed else EXIT_OK
 
@@ -252,5 +254,8 @@ def _batch_item(line: str) -> tuple[Any, str, str | None]:
     text = data.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ValueError('missing or empty "text"')
+    from indexes.keyword import clean_text
+
+    text = clean_text(text)  # a JSON "\ud800" escape would stop the model's tokenizer
     org_type = data.get("org_type")
     return data["id"], text, str(org_type) if org_type is not None else None

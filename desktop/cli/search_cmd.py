@@ -98,8 +98,9 @@ def cmd_search(ctx: Context) -> int:
     args = ctx.args
     if args.queries and args.query is not None:
         raise CliError("give either a QUERY or --queries FILE, not both", EXIT_USAGE)
-    if not args.queries and args.query is None:
-        raise CliError("nothing to search for: give a QUERY or --queries FILE", EXIT_USAGE)
+    if not args.queries and not (args.query or "").strip():
+        # An empty query is a mistake (a shell variable that was never set), not a search with no answer.
+        raise CliError("nothing to search for: give a QUERY (some words) or --queries FILE", EXIT_USAGE)
     filters = _filters(ctx)
     searcher = Searcher(ctx.db, ctx.db_path)
     if args.queries:
@@ -115,10 +116,17 @@ def cmd_search(ctx: Context) -> int:
             "mode": result.mode,
             "results": [result_dict(h) for h in result.hits],
         }
-        print(json.dumps(payload, ensure_ascii=False), file=ctx.out)
+        write_json(ctx, payload)
     else:
         _print_hits(ctx, result)
     return EXIT_OK
+
+
+def write_json(ctx: Context, payload: dict[str, Any]) -> None:
+    """One JSON line; a lone surrogate (a query id from JSON "\\ud800") becomes U+FFFD, as UTF-8 needs."""
+    from indexes.keyword import clean_text
+
+    ctx.out.write(clean_text(json.dumps(payload, ensure_ascii=False)) + "\n")
 
 
 def _print_hits(ctx: Context, result) -> None:
@@ -143,7 +151,8 @@ def _print_hits(ctx: Context, result) -> None:
 def _read_queries(ctx: Context, path: str) -> tuple[list[tuple[Any, str]], int]:
     """Valid (id, text) pairs from a JSONL file; each bad line reported on stderr with its number."""
     try:
-        handle = open(path, encoding="utf-8-sig")
+        # Undecodable bytes become U+FFFD: the line is still searched rather than the whole file refused.
+        handle = open(path, encoding="utf-8-sig", errors="replace")
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
     queries, bad = [], 0
@@ -179,7 +188,7 @@ def _search_batch(ctx: Context, searcher, filters) -> int:
         if result.warning:
             ctx.warn(result.warning)
         line = {"query_id": query_id, "mode": result.mode, "results": [result_dict(h) for h in result.hits]}
-        ctx.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        write_json(ctx, line)
     return EXIT_PARTIAL if bad else EXIT_OK
 
 

@@ -32,10 +32,12 @@ from desktop.qtmodels import ROW_ROLE, SORT_ROLE, ActionsTableModel
 from desktop.widgets.common import (
     STATUS_COLORS,
     PageHeader,
+    PlainLabel,
     html_escape,
     short_name,
     status_dot,
     status_label,
+    tooltip_text,
 )
 from desktop.widgets.dialogs import (
     DateDelegate,
@@ -172,11 +174,11 @@ class ActionsPage(Page):
         r.addWidget(self.table, 3)
 
         # The table elides long actions: the selected one is shown in full here.
-        self.action_title = QLabel()
+        self.action_title = PlainLabel()
         self.action_title.setObjectName("actionTitle")
         self.action_title.setWordWrap(True)
         self.action_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.action_meta = QLabel()
+        self.action_meta = PlainLabel()
         self.action_meta.setObjectName("muted")
         self.action_meta.setWordWrap(True)
         r.addSpacing(6)
@@ -241,7 +243,7 @@ class ActionsPage(Page):
             item.setData(0, ORG_ROLE, org["id"])
             item.setData(0, ORG_NAME_ROLE, org["name"])
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(0, f"{org['name']} · {TYPE_LABELS.get(org['type'], org['type'])}")
+            item.setToolTip(0, tooltip_text(f"{org['name']} · {TYPE_LABELS.get(org['type'], org['type'])}"))
             items[org["id"]] = item
         for org in orgs:  # an ICS holds its ICB and trusts
             parent = items.get(org["parent_id"]) if org["parent_id"] else None
@@ -352,7 +354,7 @@ class ActionsPage(Page):
         from knowledge.actions import action_history
 
         rows = list(reversed(action_history(self.db, action["id"])))  # newest first
-        due = f" · due {action['due']}" if action.get("due") else ""
+        due = f" · due {html_escape(action['due'])}" if action.get("due") else ""
         parts = [f"<p><b>{status_dot(action['status'])}</b> · {action.get('percent') or 0}%{due}</p>"]
         if not rows:
             parts.append("<p style='color:#7b8794'>No progress updates yet.</p>")

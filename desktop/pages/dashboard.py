@@ -29,9 +29,11 @@ from desktop.widgets.common import (
     Card,
     ElidedLabel,
     PageHeader,
+    PlainLabel,
     readable_on,
     short_name,
     status_label,
+    tooltip_text,
 )
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -148,7 +150,7 @@ class DashboardPage(Page):
         completion_card.add(self.completion_box)
 
         self.cell_card = Card("Actions in the selected cell")
-        self.cell_title = QLabel("Click a cell of the heat map to list its actions.")
+        self.cell_title = PlainLabel("Click a cell of the heat map to list its actions.")
         self.cell_title.setObjectName("muted")
         self.cell_title.setWordWrap(True)
         self.cell_list = QListWidget()
@@ -210,12 +212,14 @@ class DashboardPage(Page):
         self.heat.setHorizontalHeaderLabels([f"R{r['number']}" for r in recs])
         for r, (_org_id, name) in enumerate(orgs):
             header = QTableWidgetItem(short_name(name))
-            header.setToolTip(name)
+            header.setToolTip(tooltip_text(name))
             header.setData(Qt.ItemDataRole.UserRole, name)
             self.heat.setVerticalHeaderItem(r, header)
         self._fit_heat()
         for c, rec in enumerate(recs):
-            self.heat.horizontalHeaderItem(c).setToolTip(f"Recommendation {rec['number']}: {rec['title']}")
+            self.heat.horizontalHeaderItem(c).setToolTip(
+                tooltip_text(f"Recommendation {rec['number']}: {rec['title']}")
+            )
         for r, (org_id, org_name) in enumerate(orgs):
             for c, rec in enumerate(recs):
                 cell = data["cells"].get((org_id, rec["id"]))
@@ -227,8 +231,10 @@ class DashboardPage(Page):
                     item.setBackground(QBrush(QColor(color)))
                     item.setForeground(QBrush(readable_on(color)))
                     item.setToolTip(
-                        f"{org_name} · R{rec['number']}: {cell['count']} action(s), "
-                        f"least advanced {status_label(cell['worst_status'] or 'dropped')}"
+                        tooltip_text(
+                            f"{org_name} · R{rec['number']}: {cell['count']} action(s), "
+                            f"least advanced {status_label(cell['worst_status'] or 'dropped')}"
+                        )
                     )
                 self.heat.setItem(r, c, item)
 
@@ -288,7 +294,7 @@ class DashboardPage(Page):
                 widget.deleteLater()
         for row, rec in enumerate(recs):
             label = QLabel(f"R{rec['number']}")
-            label.setToolTip(rec["title"])
+            label.setToolTip(tooltip_text(rec["title"]))
             label.setStyleSheet("font-weight:600")
             title = ElidedLabel(rec["title"])
             title.setObjectName("muted")

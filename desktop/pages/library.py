@@ -29,6 +29,7 @@ from desktop.widgets.common import (
     KIND_LABELS,
     Card,
     PageHeader,
+    PlainLabel,
     ReaderPane,
     html_escape,
     side_by_side,
@@ -132,7 +133,7 @@ class LibraryPage(Page):
         self.undo_bar.setObjectName("undoBar")
         undo_layout = QHBoxLayout(self.undo_bar)
         undo_layout.setContentsMargins(12, 6, 12, 6)
-        self.undo_label = QLabel()
+        self.undo_label = PlainLabel()  # holds the deleted document's title
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self.undo_delete)
         undo_layout.addWidget(self.undo_label, 1)

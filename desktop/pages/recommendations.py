@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop import ops
 from desktop.pages import Page
-from desktop.widgets.common import STATUS_COLORS, PageHeader, html_escape, status_label
+from desktop.widgets.common import STATUS_COLORS, PageHeader, PlainLabel, html_escape, status_label
 
 REC_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -86,7 +86,7 @@ class RecommendationsPage(Page):
         r = QVBoxLayout(right)
         r.setContentsMargins(12, 0, 0, 0)
         top = QHBoxLayout()
-        self.title = QLabel()
+        self.title = PlainLabel()
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
         self.export_button = QPushButton("Export report…")

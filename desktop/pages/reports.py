@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop import ops
 from desktop.pages import Page
-from desktop.widgets.common import Card, PageHeader
+from desktop.widgets.common import Card, PageHeader, PlainLabel
 
 _FIRST_HEADER = re.compile(r"(<table>\s*<thead>\s*<tr>\s*)<th([ >])")
 
@@ -117,7 +117,7 @@ class ReportsPage(Page):
         self.copy.clicked.connect(self.copy_markdown)
         for b in (self.save_md, self.save_html, self.copy):
             controls.add(b)
-        self.status = QLabel()
+        self.status = PlainLabel()  # error messages quote names as typed
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
         controls.add(self.status)

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPushButton,
@@ -26,6 +25,7 @@ from desktop.widgets.common import (
     KIND_LABELS,
     HtmlDelegate,
     PageHeader,
+    PlainLabel,
     ReaderPane,
     html_escape,
     side_by_side,
@@ -34,6 +34,7 @@ from desktop.widgets.common import (
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 MODES = [("hybrid", "Hybrid"), ("semantic", "By meaning"), ("keyword", "Keyword")]
 SCREENSHOT_QUERY = "procurement"
+QUERY_SHOWN = 80  # characters of the query quoted above the results: a pasted page must not widen the window
 MARK_OPEN = "<span style='background-color:#ffe58a; color:#1f2933; font-weight:600'>"
 
 
@@ -155,7 +156,7 @@ class SearchPage(Page):
         filters.addWidget(self.roundtable, 1)
         self.layout_.addLayout(filters)
 
-        self.info = QLabel()
+        self.info = PlainLabel()  # quotes the query and error messages as typed
         self.info.setObjectName("muted")
         self.layout_.addWidget(self.info)
 
@@ -309,18 +310,17 @@ class SearchPage(Page):
             if hit.date:
                 details.append(str(hit.date))
             if getattr(hit, "section", None):
-                details.append(html_escape(hit.section))
-            html = (
-                f"<b>{where}</b><br><span style='color:#7b8794'>{' · '.join(d for d in details if d)}</span>"
-                f"<br>{snippet_html(hit)}"
-            )
+                details.append(hit.section)
+            detail = html_escape(" · ".join(d for d in details if d))
+            html = f"<b>{where}</b><br><span style='color:#7b8794'>{detail}</span><br>{snippet_html(hit)}"
             item = QStandardItem(html)
             item.setData(hit, HIT_ROLE)
             self.results_model.appendRow(item)
         notes = [
             n for n in (self._note if hasattr(self, "_note") else "", getattr(result, "warning", "")) if n
         ]
-        count = f"{len(result.hits)} result(s) for “{result.query}” ({result.mode})"
+        query = result.query if len(result.query) <= QUERY_SHOWN else result.query[: QUERY_SHOWN - 1] + "…"
+        count = f"{len(result.hits)} result(s) for “{query}” ({result.mode})"
         self.info.setText(" · ".join([count, *notes]))
         if result.hits:
             self.results.setCurrentIndex(self.results_model.index(0, 0))

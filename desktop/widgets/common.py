@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6 import QtGui
 from PySide6.QtCore import QEvent, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import (
@@ -55,6 +56,7 @@ def status_label(status: str | None) -> str:
 
 
 def html_escape(text: Any) -> str:
+    """Stored text for a rich-text (HTML) string that Qt renders: every tag in it shows as text."""
     return (
         str(text if text is not None else "")
         .replace("&", "&amp;")
@@ -62,6 +64,31 @@ def html_escape(text: Any) -> str:
         .replace(">", "&gt;")
         .replace('"', "&quot;")
     )
+
+
+def tooltip_text(text: Any) -> str:
+    """A tooltip that shows `text` literally.
+
+    Qt renders a tooltip as rich text when it looks like HTML (Qt.mightBeRichText), so a title such as
+    "<b>Bold</b>" would lose its tags; such text is converted to escaped rich text, the rest stays as is.
+    """
+    text = str(text if text is not None else "")
+    if not QtGui.Qt.mightBeRichText(text):
+        return text
+    return QtGui.Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)  # wraps at spaces
+
+
+class PlainLabel(QLabel):
+    """A label for stored or typed text (titles, names, messages): always plain text.
+
+    A QLabel guesses the format (Qt.AutoText), so a document titled "<b>Bold</b>" would show in bold and
+    an <img> tag would be loaded; this one shows exactly the characters it is given.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setText(text)
 
 
 class PageHeader(QWidget):
@@ -228,7 +255,8 @@ class Chip(QPushButton):
     """A checkable pill: a suggested recommendation with its score."""
 
     def __init__(self, text: str, value: Any = None, parent: QWidget | None = None):
-        super().__init__(text, parent)
+        # A button reads "&" as a shortcut marker: "R&D" would show as "RD" with an underlined D.
+        super().__init__(text.replace("&", "&&"), parent)
         self.value = value
         self.setCheckable(True)
         self.setObjectName("chip")
@@ -277,12 +305,11 @@ def short_name(name: str) -> str:
     return name
 
 
-class ElidedLabel(QLabel):
-    """One line of text that ends in "…" when narrower than its text; the full text is the tooltip."""
+class ElidedLabel(PlainLabel):
+    """One line of plain text that ends in "…" when narrower than its text; the full text is the tooltip."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None):
-        super().__init__(parent)
-        self._full = ""
+        super().__init__("", parent)  # sets _full through setText below
         self.setMinimumWidth(40)
         # Ignored: the layout decides the width and the text elides to fit, never the other way round.
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -312,7 +339,7 @@ class ElidedLabel(QLabel):
         room = max(self.contentsRect().width(), 1)
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
         super().setText(shown)
-        self.setToolTip(self._full if shown != self._full else "")
+        self.setToolTip(tooltip_text(self._full) if shown != self._full else "")
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(self.fontMetrics().horizontalAdvance(self._full) + 4, super().sizeHint().height())
@@ -325,10 +352,10 @@ class ReaderPane(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 0, 0, 0)
-        self.title = QLabel(placeholder)
+        self.title = PlainLabel(placeholder)  # document titles and details: shown as typed
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
-        self.meta = QLabel()
+        self.meta = PlainLabel()
         self.meta.setObjectName("muted")
         self.meta.setWordWrap(True)
         row = QHBoxLayout()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.common import STATUS_LABELS, Chip
+from desktop.widgets.common import STATUS_LABELS, Chip, PlainLabel, tooltip_text
 from desktop.widgets.flow import FlowLayout
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -119,7 +119,7 @@ class NewActionDialog(QDialog):
         self.chips_box = QWidget()
         self.chips = FlowLayout(self.chips_box)
         self.chip_widgets: list[Chip] = []
-        self.hint = QLabel("Type the action to see suggestions.")
+        self.hint = PlainLabel("Type the action to see suggestions.")  # may quote an error message
         self.hint.setObjectName("muted")
         layout.addWidget(self.chips_box)
         layout.addWidget(self.hint)
@@ -193,7 +193,7 @@ class NewActionDialog(QDialog):
         self.chip_widgets = []
         for s in suggestions:
             chip = Chip(f"R{s.number}  {s.title}  ·  {s.score:.2f}", s.rec_id)
-            chip.setToolTip(f"Recommendation {s.number}: {s.title} (score {s.score:.2f})")
+            chip.setToolTip(tooltip_text(f"Recommendation {s.number}: {s.title} (score {s.score:.2f})"))
             chip.setChecked(s.rec_id in checked)
             self.chips.addWidget(chip)
             chip.show()  # now, not when the layout gets round to it: _fit_chips measures the chips
@@ -248,7 +248,7 @@ class ProgressDialog(QDialog):
         self.setWindowTitle("Update progress")
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        title = QLabel(action.get("text") or "")
+        title = PlainLabel(action.get("text") or "")
         title.setWordWrap(True)
         title.setObjectName("sectionTitle")
         layout.addWidget(title)

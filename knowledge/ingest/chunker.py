@@ -51,6 +51,9 @@ _ABBREVIATIONS = {
 }
 
 
+_REACH = 2 + max(len(a) for a in _ABBREVIATIONS)
+
+
 @dataclass
 class _Unit:
     start: int
@@ -67,7 +70,9 @@ def _sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence of text, shifted by offset; the spans cover every word."""
     spans, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        before = text[start : match.start()].rsplit(None, 1)
+        # Only the last word matters; looking at a short window keeps a long run of skipped full stops
+        # ("J. K. L. ...") linear. A word longer than the window is no abbreviation anyway.
+        before = text[max(start, match.start() - _REACH) : match.start()].rsplit(None, 1)
         last_word = before[-1].lower().rstrip(".") if before else ""
         if last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
             continue  # "Dr. Okafor", "J. Smith": not the end of a sentence

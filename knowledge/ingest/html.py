@@ -8,6 +8,7 @@ from pathlib import Path
 
 from knowledge.ingest.base import IngestError, ParsedDocument
 from knowledge.ingest.common import (
+    MAX_TEXT_CHARS,
     Para,
     assemble,
     decode_bytes,
@@ -17,9 +18,12 @@ from knowledge.ingest.common import (
     markdown_table,
     normalise_space,
     parse_any_date,
+    read_bytes,
     remove_chrome,
     table_rows_text,
     title_from_path,
+    too_much_text,
+    visible_chars,
 )
 
 # Everything inside these is furniture or code, never document text.
@@ -31,6 +35,8 @@ BLOCK_TAGS = set(
     "p div section article main li dd dt blockquote pre figcaption tr table ul ol dl hr "
     "address caption body td th".split(" ")
 )
+# html.parser handles a few hundred thousand tags a second: a page of pure tags this big takes a minute.
+MAX_PAGE_BYTES = 64 * 2**20
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 
@@ -53,6 +59,14 @@ class _Collector(HTMLParser):
         self.h1: str | None = None
         self.meta: dict[str, str] = {}
         self.pre = 0
+        self.visible = 0  # characters of text seen so far: past MAX_TEXT_CHARS the page is refused
+
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:  # Python 3.11's _markupbase asserts on odd "<![" and "<!doctype" forms
+            end = self.rawdata.find(">", i + 2)
+            return end + 1 if end >= 0 else -1
 
     def _flush(self, heading: bool = False) -> None:
         text = "".join(self.buffer)
@@ -145,6 +159,9 @@ class _Collector(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skip_depth:
             return
+        self.visible += visible_chars(data)
+        if self.visible > MAX_TEXT_CHARS:
+            raise too_much_text(self.visible, stopped=True)
         if self.in_title:
             self.title_parts.append(data)
         else:
@@ -155,15 +172,34 @@ class _Collector(HTMLParser):
         self._flush()
 
 
+_READ_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"}
+
+
 def _decode_html(data: bytes) -> str:
     head = data[:4096].decode("ascii", errors="ignore")
     m = re.search(r"""<meta[^>]+charset=["']?([\w-]+)""", head, re.IGNORECASE)
-    if m and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode(m.group(1))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    return decode_bytes(data)[0]
+    declared = m.group(1).lower() if m else None
+    if declared and declared.startswith(("utf-16", "utf-32")):
+        declared = None  # a page that can say so in ASCII is not UTF-16 (browsers ignore this too)
+    elif declared in _READ_AS_CP1252:
+        declared = "cp1252"  # as browsers do: such pages are full of Windows quotes and dashes
+    return decode_bytes(data, declared)[0]
+
+
+def _defuse(markup: str) -> str:
+    """Markup with every "<" that can never be completed written as "&lt;" (as html.parser would end up
+    reading it anyway): html.parser rescans to the end of the page for each unterminated construct,
+    quadratic time on a page full of them."""
+    last = markup.rfind(">")
+    head, tail = markup[: last + 1], markup[last + 1 :]
+    # An opener after the last possible end of its kind never ends either (a marked section "<![...]]>"
+    # or "<![if ...]>" needs a "]").
+    for opener, closer in (("<!--", "-->"), ("<![", "]")):
+        end = head.rfind(closer)
+        end = end + len(closer) if end >= 0 else 0
+        if opener in head[end:]:
+            head = head[:end] + head[end:].replace(opener, "&lt;" + opener[1:])
+    return head + tail.replace("<", "&lt;")
 
 
 def _clean_title(title: str) -> str:
@@ -179,12 +215,9 @@ def _clean_title(title: str) -> str:
 
 def read_html(path: Path) -> ParsedDocument:
     """An .html/.htm file: visible body text in paragraphs, h1-h6 as sections, title from <title> or <h1>."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"cannot read the file ({exc.strerror or exc})") from exc
+    markup = _decode_html(read_bytes(path, MAX_PAGE_BYTES))
     collector = _Collector()
-    collector.feed(_decode_html(data))
+    collector.feed(_defuse(markup))
     collector.close()
     paras: list[Para] = []
     section = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 import statistics
@@ -12,16 +13,22 @@ from pathlib import Path
 
 from knowledge.ingest.base import IngestError, ParsedDocument
 from knowledge.ingest.common import (
+    MAX_TEXT_CHARS,
     Para,
     assemble,
+    failure_reason,
     guess_kind,
     looks_like_title,
     normalise_space,
+    read_bytes,
     title_from_path,
+    too_much_text,
+    visible_chars,
 )
 
 ENCRYPTED = "encrypted PDF: a password is needed to read it"
 NO_TEXT = "no extractable text (image-only or scanned PDF)"
+BROKEN = "broken PDF structure, cannot be read"
 
 
 @contextlib.contextmanager
@@ -90,7 +97,8 @@ def strip_page_furniture(page_texts: list[str]) -> list[str]:
     for lines in pages:
         for index in _edge_indexes(lines):
             line = lines[index]
-            if _PAGE_NUMBER.match(line) or _edge_key(line) in running:
+            # Spaces collapsed first: the pattern's runs of \s* would backtrack quadratically on long runs.
+            if _PAGE_NUMBER.match(" ".join(line.split())) or _edge_key(line) in running:
                 lines[index] = ""
         out.append("\n".join(lines))
     return out
@@ -140,11 +148,12 @@ def _metadata_date(reader: object) -> str | None:
 def read_pdf(path: Path) -> ParsedDocument:
     """A .pdf file: one run of paragraphs per page, Block.page 1-based."""
     import pypdf
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
+    data = read_bytes(path)
     with quiet_pypdf():
         try:
-            reader = pypdf.PdfReader(str(path), strict=False)
+            reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
                 # An empty user password is common (permissions only); anything else needs the password.
                 try:
@@ -157,35 +166,16 @@ def read_pdf(path: Path) -> ParsedDocument:
             raise
         except FileNotDecryptedError as exc:
             raise IngestError(ENCRYPTED) from exc
-        except (
-            PdfReadError,
-            ValueError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            IndexError,
-            RecursionError,
-            AssertionError,
-        ) as exc:
-            raise IngestError(f"broken PDF structure, cannot be read ({_reason(exc)})") from exc
-        except OSError as exc:
-            raise IngestError(f"cannot read the file ({exc.strerror or exc})") from exc
-        page_texts, failed_pages = [], []
-        for number, page in enumerate(pages, start=1):
-            try:
-                page_texts.append(page.extract_text() or "")
-            except Exception:  # one damaged page should not cost the rest of the document
-                page_texts.append("")
-                failed_pages.append(number)
+        except Exception as exc:  # a damaged file makes pypdf raise nearly anything (struct, zlib, ...)
+            raise IngestError(failure_reason(exc, BROKEN)) from exc
+        page_texts, failed_pages = _page_texts(pages)
         title = _metadata_title(reader)
         date = _metadata_date(reader)
     if not pages:
-        raise IngestError("broken PDF structure, cannot be read (no pages)")
+        raise IngestError(f"{BROKEN} (no pages)")
     if not any(re.search(r"\w", t) for t in page_texts):
         if failed_pages:
-            raise IngestError(
-                f"broken PDF structure, cannot be read (text of page {failed_pages[0]} unreadable)"
-            )
+            raise IngestError(f"{BROKEN} (text of page {failed_pages[0]} unreadable)")
         raise IngestError(NO_TEXT)
     cleaned = strip_page_furniture(page_texts)
     if not any(re.search(r"\w", t) for t in cleaned):
@@ -215,6 +205,23 @@ def read_pdf(path: Path) -> ParsedDocument:
     )
 
 
+def _page_texts(pages: list) -> tuple[list[str], list[int]]:
+    """Each page's text and the numbers of pages whose text could not be extracted; stops with
+    too_much_text as soon as the document is past MAX_TEXT_CHARS."""
+    texts, failed, visible = [], [], 0
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception:  # one damaged page should not cost the rest of the document
+            text = ""
+            failed.append(number)
+        visible += visible_chars(text)
+        if visible > MAX_TEXT_CHARS:
+            raise too_much_text(visible, stopped=True)
+        texts.append(text)
+    return texts, failed
+
+
 def _heading_like(line: str) -> bool:
     """A first-page line that reads as a title: 2-12 words, not a sentence, not 'Contents'."""
     line = line.strip()
@@ -225,8 +232,3 @@ def _heading_like(line: str) -> bool:
         and line.lower() not in {"table of contents", "contents", "abstract"}
         and looks_like_title(line)
     )
-
-
-def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:120]

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.ingest.common import (
+    BINARY,
+    check_file_size,
+    describe_content,
+    failure_reason,
+    finish_document,
+    sniff,
+    title_from_path,
+)
 
 
 def _txt(path: Path) -> ParsedDocument:
@@ -57,6 +67,14 @@ READERS: dict[str, Callable[[Path], ParsedDocument]] = {
     ".csv": _csv,
 }
 SUPPORTED_EXTENSIONS = (*READERS, ".jsonl")
+# What an unexpected error of the parsing library means, per format; the library's message follows.
+_DAMAGED = {
+    ".pdf": "broken PDF structure, cannot be read",
+    ".docx": "not a readable Word document",
+    ".csv": "not a readable CSV file",
+    ".html": "not a readable HTML page",
+    ".htm": "not a readable HTML page",
+}
 
 
 def is_supported(path: Path) -> bool:
@@ -64,8 +82,34 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED_EXTENSIONS
 
 
+_HEAD = 4096
+_BINARY_FORMATS = {".pdf", ".docx"}
+
+
+def _check_head(path: Path, suffix: str) -> None:
+    """Refuse from its first bytes a file that is empty or plainly not what its extension says."""
+    try:
+        with path.open("rb") as handle:
+            check_file_size(os.fstat(handle.fileno()).st_size)
+            head = handle.read(_HEAD + 1)
+    except OSError as exc:
+        raise IngestError(f"cannot read the file ({exc.strerror or exc})") from exc
+    if not head:
+        raise IngestError("the file is empty (0 bytes)")
+    if len(head) <= _HEAD and not head.strip(b" \t\r\n\x0b\x0c\x00"):
+        raise IngestError("the file holds only zero bytes" if b"\x00" in head else "the file is empty")
+    if suffix == ".pdf" and b"%PDF-" not in head[:1024]:  # PDF allows a little junk before its header
+        raise IngestError(f"not a PDF file ({describe_content(head)})")
+    if suffix == ".docx" and not head.startswith(b"PK"):
+        raise IngestError(f"not a Word .docx file ({describe_content(head)})")
+    known = sniff(head)
+    if suffix not in _BINARY_FORMATS and known:
+        raise IngestError(f"{BINARY} (it looks like {known})")
+
+
 def read_file(path: str | Path) -> ParsedDocument:
-    """Read one file (not .jsonl: see read_documents); IngestError with a readable reason when it cannot."""
+    """Read one file (not .jsonl: see read_documents); IngestError with a readable one-line reason when it
+    cannot, whatever went wrong inside the parsing libraries."""
     path = Path(path)
     suffix = path.suffix.lower()
     reader = READERS.get(suffix)
@@ -75,7 +119,13 @@ def read_file(path: str | Path) -> ParsedDocument:
         raise IngestError(f"unsupported file type {suffix or '(no extension)'}")
     if not path.is_file():
         raise IngestError("no such file" if not path.exists() else "not a regular file")
-    parsed = reader(path)
+    try:
+        _check_head(path, suffix)
+        parsed = finish_document(reader(path), title_from_path(path))
+    except IngestError:
+        raise
+    except Exception as exc:  # a damaged file can make any library raise anything: it is one bad file
+        raise IngestError(failure_reason(exc, _DAMAGED.get(suffix, "could not be read"))) from exc
     parsed.source = parsed.source or str(path)
     return parsed
 
@@ -90,9 +140,12 @@ def read_documents(path: str | Path) -> Iterator[tuple[int | None, ParsedDocumen
             yield None, IngestError("no such file")
             return
         try:
+            _check_head(path, ".jsonl")
             yield from iter_jsonl(path)
         except IngestError as exc:
             yield None, exc
+        except Exception as exc:  # noqa: BLE001 - reported as this file's failure, never a crash
+            yield None, IngestError(failure_reason(exc))
         return
     try:
         yield None, read_file(path)

@@ -13,8 +13,11 @@ from knowledge.ingest.base import IngestError, ParsedDocument
 from knowledge.ingest.common import (
     Para,
     assemble,
+    failure_reason,
+    finish_document,
     guess_kind,
     normalise_space,
+    one_line,
     parse_any_date,
     read_text_file,
     split_paragraphs,
@@ -31,6 +34,9 @@ _ROLES = {
     "status": ("status", "rag", "state"),
 }
 _LABELS = {"owner": "Owner", "due": "Due", "status": "Status"}
+# Each row is a passage of its own, so rows, not characters, decide how long embedding takes: 10,000
+# rows are about eight minutes at ~20 passages a second. An action tracker has hundreds.
+MAX_ROWS = 10_000
 
 
 def _roles(headers: list[str]) -> dict[str, str]:
@@ -62,6 +68,13 @@ def row_text(row: dict[str, str], roles: dict[str, str]) -> str:
     return ". ".join(parts) + "." if parts else ""
 
 
+def _allow_fields_of(size: int) -> None:
+    """Let the csv module read a field as long as the whole file (its default limit is 128 KB, and the
+    file is already known to be within MAX_TEXT_CHARS). The limit is process-wide and only ever raised."""
+    if csv.field_size_limit() < size:
+        csv.field_size_limit(size)
+
+
 def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -83,11 +96,14 @@ def read_csv(path: Path) -> ParsedDocument:
     if not lines:
         raise IngestError("the file is empty")
     content = "\n".join(lines)
-    reader = csv.reader(io.StringIO(content), _sniff(content[:8192]))
+    dialect = _sniff(content[:8192])
+    _allow_fields_of(len(content) + 1)
     try:
-        table = list(reader)
+        table = list(csv.reader(io.StringIO(content), dialect))
     except csv.Error as exc:
-        raise IngestError(f"not a readable CSV file ({exc})") from exc
+        raise IngestError(f"not a readable CSV file ({one_line(str(exc))})") from exc
+    if len(table) - 1 > MAX_ROWS:
+        raise IngestError(f"too many rows: {len(table) - 1:,} (the limit is {MAX_ROWS:,}; split the file)")
     header = [h.strip().lstrip("\ufeff") for h in table[0]]
     if len(header) < 2 or not any(header):
         raise IngestError("no header row with column names found")
@@ -109,7 +125,7 @@ def read_csv(path: Path) -> ParsedDocument:
         blocks=blocks,
         kind="tracker",
         rows=rows,
-        metadata={"encoding": encoding, "columns": header, "delimiter": _sniff(content[:8192]).delimiter},
+        metadata={"encoding": encoding, "columns": header, "delimiter": dialect.delimiter},
     )
 
 
@@ -128,7 +144,7 @@ def _jsonl_document(record: object, path: Path, line_no: int) -> ParsedDocument:
     if not title:
         title = f"{path.stem} {external_id}" if external_id else f"{path.stem} line {line_no}"
     kind = record.get("kind")
-    if kind is not None and kind not in DOCUMENT_KINDS:
+    if kind is not None and (not isinstance(kind, str) or kind not in DOCUMENT_KINDS):
         raise IngestError(f"unknown kind {kind!r} (use one of: {', '.join(DOCUMENT_KINDS)})")
     date = record.get("date")
     iso = parse_any_date(str(date)) if date else None
@@ -150,21 +166,32 @@ def _jsonl_document(record: object, path: Path, line_no: int) -> ParsedDocument:
     )
 
 
+def _jsonl_line(line: str, path: Path, line_no: int) -> ParsedDocument:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"not valid JSON ({exc.msg})") from exc
+    except RecursionError as exc:
+        raise IngestError("not readable JSON (nested too deeply)") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise IngestError(f"not readable JSON ({one_line(str(exc), 80)})") from exc
+    document = _jsonl_document(record, path, line_no)
+    return finish_document(document, f"{path.stem} line {line_no}")
+
+
 def iter_jsonl(path: Path) -> Iterator[tuple[int, ParsedDocument | IngestError]]:
-    """(line number, document) per non-blank line; a bad line yields (line number, IngestError) instead."""
-    raw, _encoding = read_text_file(path)
+    """(line number, document) per non-blank line; a bad line yields (line number, IngestError) instead,
+    and the lines after it are still read."""
+    raw, _encoding = read_text_file(path, one_document=False)
+    if not raw.strip():
+        raise IngestError("the file is empty")
     for line_no, line in enumerate(raw.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield line_no, IngestError(f"line {line_no}: not valid JSON ({exc.msg})")
-            continue
-        try:
-            yield line_no, _jsonl_document(record, path, line_no)
-        except IngestError as exc:
-            yield line_no, IngestError(f"line {line_no}: {exc}")
+            yield line_no, _jsonl_line(line, path, line_no)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with one line costs that line only
+            yield line_no, IngestError(f"line {line_no}: {failure_reason(exc)}")
 
 
 def is_jsonl(path: Path) -> bool:

@@ -73,27 +73,39 @@ def read_txt(path: Path) -> ParsedDocument:
 
 # -- Markdown ------------------------------------------------------------------------------------------------
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Patterns never end in a lazy group before \s*$ (quadratic backtracking on long runs of spaces): the
+# captured text is stripped in Python instead.
+_MD_HEADING = re.compile(r"(#{1,6})\s+(.*)")
 _SETEXT = re.compile(r"^(=+|-+)\s*$")
-_META_LINE = re.compile(r"^\s*(?:[-*]\s+)?(?:\*\*|__)([^*_:\n]{1,40}?)\s*:\s*(?:\*\*|__)\s*(.+?)\s*$")
-_META_LINE_AFTER = re.compile(r"^\s*(?:\*\*|__)([^*_:\n]{1,40}?)(?:\*\*|__)\s*:\s*(.+?)\s*$")
+_META_LINE = re.compile(r"^\s*(?:[-*]\s+)?(?:\*\*|__)([^*_:\n]{1,40}?)\s*:\s*(?:\*\*|__)\s*(.*\S)")
+_META_LINE_AFTER = re.compile(r"^\s*(?:\*\*|__)([^*_:\n]{1,40}?)(?:\*\*|__)\s*:\s*(.*\S)")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(\[[ xX]\]\s+)?")
 _HR = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
+_QUOTE = re.compile(r"^(?:\s*>)+\s?")  # every level of a nested quote
+
+
+# Inline markup. No span may contain its own opening delimiter, so an opener without a closer costs a scan
+# to the next opener only, never to the end of the line: linear time whatever the line.
+_INLINE = [
+    (re.compile(r"!\[([^\[\]]*)\]\([^()]*\)"), r"\1"),  # image: its alt text
+    (re.compile(r"\[([^\[\]]+)\]\([^()]*\)"), r"\1"),  # link: its text
+    (re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]"), r"\1"),  # reference link
+    (re.compile(r"<(https?://[^<>]+)>"), r"\1"),
+    (re.compile(r"(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italic
+    (re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"~~((?:(?!~~).)+?)~~"), r"\1"),  # strike-through
+    (re.compile(r"`([^`]+)`"), r"\1"),
+    (re.compile(r"<!--(?:(?!<!--).)*?-->"), ""),
+]
 
 
 def strip_inline(text: str) -> str:
     """Inline markdown removed: emphasis markers, code ticks, links and images reduced to their text."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", text)
-    text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
-    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])", r"\1", text)
-    text = re.sub(r"~~(.+?)~~", r"\1", text)
-    text = re.sub(r"`([^`]+)`", r"\1", text)
-    return re.sub(r"<!--.*?-->", "", text)
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def _cells(line: str) -> list[str]:
@@ -139,7 +151,7 @@ def _clean_md_paragraph(lines: list[str]) -> str:
     for line in lines:
         if _HR.match(line):
             continue
-        line = re.sub(r"^\s*>\s?", "", line)
+        line = _QUOTE.sub("", line)
         line = _BULLET.sub(r"\1", line).strip()
         if m := _META_LINE.match(line) or _META_LINE_AFTER.match(line):
             line = f"{m.group(1).strip()}: {m.group(2).strip()}"
@@ -169,7 +181,9 @@ def _md_sections(raw: str) -> list[tuple[str | None, int | None, list[str]]]:
         if not in_code:
             m = _MD_HEADING.match(line)
             if m:
-                out.append((strip_inline(m.group(2)), len(m.group(1)), []))
+                # "## Title ##": closing hashes are not part of the heading.
+                text = m.group(2).rstrip().rstrip("#").rstrip()
+                out.append((strip_inline(text), len(m.group(1)), []))
                 continue
             nxt = lines[i + 1] if i + 1 < len(lines) else ""
             if line.strip() and _SETEXT.match(nxt) and not _is_table_line(line) and not _HR.match(line):

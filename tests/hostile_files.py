@@ -1,0 +1,337 @@
+"""Hostile files for the import tests: what a messy shared drive holds, for every supported extension."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".csv", ".jsonl")
+EXTENSIONS = (*TEXT_EXTENSIONS, ".pdf", ".docx")
+GOOD_PDF = "004-pdflatex-4-pages.pdf"  # in ../shared/fixtures/pdf
+
+SENTENCE = "The integrated care board agreed to publish its digital procurement strategy by March."
+
+
+@dataclass
+class Case:
+    """One file of the folder and what importing it must do."""
+
+    name: str  # relative to the folder
+    data: bytes
+    reason: str | None  # a fragment of the one-line failure reason; None when the file must import
+    phrase: str | None = None  # for a file that imports: text that must be found in its passages
+
+    @property
+    def fails(self) -> bool:
+        return self.reason is not None
+
+
+# -- building blocks -----------------------------------------------------------------------------------------
+
+
+def pdf_bytes(lines: list[str], image_bytes: int = 0, seed: int = 1) -> bytes:
+    """A one-page PDF with the given lines of Helvetica text and, optionally, an RGB image of about
+    image_bytes bytes of noise (a scan, as far as size goes)."""
+    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({_pdf_escape(line)}) ' " for line in lines) + "ET"
+    resources = "/Font << /F1 4 0 R >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        None,  # the page, below
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    if image_bytes:
+        side = int((image_bytes / 3) ** 0.5)
+        pixels = random.Random(seed).randbytes(side * side * 3)
+        header = f"<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB"
+        objects.append(_stream(header.encode() + b" /BitsPerComponent 8", pixels))
+        resources += f" /XObject << /Im1 {len(objects)} 0 R >>"
+        content = "q 400 0 0 400 100 100 cm /Im1 Do Q " + content
+    objects.append(_stream(b"<<", content.encode("latin-1")))
+    objects[2] = (
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << {resources} >>"
+        f" /Contents {len(objects)} 0 R >>"
+    ).encode()
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _pdf_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def _stream(dictionary_start: bytes, data: bytes) -> bytes:
+    return dictionary_start + f" /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+
+
+def docx_bytes(paragraphs: list[str], title: str = "Board paper") -> bytes:
+    """A real Word document made with python-docx."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def docx_with_body(body_xml: str) -> bytes:
+    """A python-docx document whose word/document.xml body is replaced by body_xml."""
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes(["placeholder"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                start = text.index("<w:body>") + len("<w:body>")
+                end = text.index("<w:sectPr")
+                data = (text[:start] + body_xml + text[end:]).encode("utf-8")
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+    b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def good_text(ext: str, body: str) -> str:
+    """body as a small, valid file of the given text extension."""
+    if ext in (".html", ".htm"):
+        return f"<html><head><title>Hostile test page</title></head><body><p>{body}</p></body></html>"
+    if ext == ".csv":
+        return f"Organisation,Action,Status\nMoorland ICB,{body.replace(',', ' ')},Open\n"
+    if ext == ".jsonl":
+        return json.dumps({"id": f"doc{ext}", "title": "A line", "text": body}, ensure_ascii=False) + "\n"
+    if ext in (".md", ".markdown"):
+        return f"# Notes\n\n{body}\n"
+    return f"Notes\n\n{body}\n"
+
+
+# -- the cases -----------------------------------------------------------------------------------------------
+
+
+def _per_extension(rng: random.Random, good_pdf: bytes, good_docx: bytes) -> list[Case]:
+    """Empty, blank, random, truncated, NUL-containing and PNG-content files of every extension."""
+    out = []
+    for ext in EXTENSIONS:
+        stem = ext.lstrip(".")
+        random_reason = {".pdf": "not a PDF file", ".docx": "not a Word .docx file"}.get(ext, "binary data")
+        out += [
+            Case(f"empty-{stem}{ext}", b"", "the file is empty"),
+            Case(f"blank-{stem}{ext}", b"  \n\n\t \r\n  ", "the file is empty"),
+            Case(f"random-{stem}{ext}", rng.randbytes(20_000), random_reason),
+        ]
+    for ext in TEXT_EXTENSIONS:
+        stem = ext.lstrip(".")
+        good = good_text(ext, f"Truncated {stem} file: {SENTENCE} Café naïve résumé").encode("utf-8")
+        # Cut inside the two bytes of "é": the last character is lost, not the whole file's encoding.
+        cut = good[: good.index("é".encode()) + 1]
+        # A JSON line cut short has lost its closing quote and brace.
+        truncated = Case(f"truncated-{stem}{ext}", cut, "not valid JSON" if ext == ".jsonl" else None)
+        truncated.phrase = None if truncated.fails else f"Truncated {stem} file"
+        nul = good_text(ext, f"Null bytes in a {stem} file: {SENTENCE}").encode("utf-8")
+        nul = nul.replace(b"agreed", b"ag\x00reed", 1).replace(b"digital", b"digital\x00\x00", 1)
+        out += [
+            truncated,
+            Case(
+                f"nul-{stem}{ext}",
+                nul,
+                None,
+                f"Null bytes in a {stem} file: The integrated care board agreed",
+            ),
+            Case(f"png-as-{stem}{ext}", PNG, "binary data, not text (it looks like a PNG image)"),
+        ]
+    return out + [
+        Case("truncated-pdf.pdf", good_pdf[: len(good_pdf) // 2], "broken PDF structure"),
+        Case("truncated-docx.docx", good_docx[: len(good_docx) // 2], "damaged or truncated ZIP package"),
+    ]
+
+
+def _wrongly_named(good_pdf: bytes, good_docx: bytes) -> list[Case]:
+    not_word = "not a Word document"
+    return [
+        Case("pdf-named.docx", good_pdf, "not a Word .docx file (it looks like a PDF document)"),
+        Case("png-named.pdf", PNG, "not a PDF file (it looks like a PNG image)"),
+        Case("zip-named.pdf", zip_bytes({"a.txt": b"x"}), "not a PDF file (it looks like a ZIP archive)"),
+        Case("text-named.pdf", SENTENCE.encode() * 3, "not a PDF file (it looks like plain text)"),
+        Case("docx-named.txt", good_docx, "binary data, not text (it looks like a ZIP archive)"),
+        Case("pdf-named.md", good_pdf, "binary data, not text (it looks like a PDF document)"),
+        Case(
+            "zip-without-document.docx",
+            zip_bytes({"notes/readme.txt": b"hello"}),
+            f"{not_word} (a ZIP archive without word/document.xml)",
+        ),
+        Case(
+            "workbook-named.docx",
+            zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
+            f"{not_word} (it looks like an Excel workbook)",
+        ),
+    ]
+
+
+ENCODED_PHRASE = "Café board – naïve £180 budget"
+
+
+def _encodings() -> list[Case]:
+    """Legacy cp1252, UTF-16 with and without a BOM, UTF-8 with a stray byte: each imports intact."""
+    text = f"{ENCODED_PHRASE}. {SENTENCE}"
+    stray = good_text(".txt", text).encode().replace(b"board agreed", b"board \xff agreed")
+    out = [
+        Case("cp1252-page.html", good_text(".html", text).encode("cp1252"), None, ENCODED_PHRASE),
+        Case("utf8-stray-byte.txt", stray, None, ENCODED_PHRASE),  # still UTF-8, not cp1252 mojibake
+    ]
+    for ext in (".txt", ".md", ".csv"):
+        stem, data = ext.lstrip("."), good_text(ext, text)
+        out += [
+            Case(f"cp1252-{stem}{ext}", data.encode("cp1252"), None, ENCODED_PHRASE),
+            Case(f"utf16-bom-{stem}{ext}", data.encode("utf-16"), None, ENCODED_PHRASE),
+            Case(f"utf16le-nobom-{stem}{ext}", data.encode("utf-16-le"), None, ENCODED_PHRASE),
+            Case(f"utf16be-nobom-{stem}{ext}", data.encode("utf-16-be"), None, ENCODED_PHRASE),
+        ]
+    return out
+
+
+JSONL_GOOD = ("Good jsonl line one survives.", "Good jsonl line two survives.")
+
+
+def _nested() -> list[Case]:
+    """100,000 nested <div>s and JSON arrays, 5,000-deep quotes, 300-deep Word tables."""
+    depth = 100_000
+    html = "<html><body>" + "<div>" * depth + "Deeply nested page text." + "</div>" * depth + "</body></html>"
+    quotes = "\n".join(
+        [">" * 5000 + " Quote 5000 levels deep."] + [">" * n + f" Level {n}." for n in range(999)]
+    )
+    lists = "\n".join(" " * level + f"- item {level}" for level in range(1000))
+    lines = [
+        json.dumps({"id": "ok1", "title": "Good line one", "text": JSONL_GOOD[0]}),
+        '{"id": "deep", "text": "x", "meta": ' + "[" * depth + "]" * depth + "}",
+        "{not json at all",
+        json.dumps({"id": "notext", "title": "No text"}),
+        '{"id": "digits", "text": ' + "1" * 5000 + "}",  # past Python's 4,300-digit integer limit
+        json.dumps({"id": "ok2", "title": "Good line two", "text": JSONL_GOOD[1]}),
+    ]
+    tables = (
+        "<w:tbl><w:tr><w:tc>" * 300 + "<w:p><w:r><w:t>deep</w:t></w:r></w:p>" + "</w:tc></w:tr></w:tbl>" * 300
+    )
+    return [
+        Case("nested-divs.html", html.encode(), None, "Deeply nested page text"),
+        Case(
+            "nested-quotes.md", f"# Quotes\n\n{quotes}\n\n{lists}\n".encode(), None, "Quote 5000 levels deep"
+        ),
+        Case(
+            "nested-lines.jsonl", "\n".join(lines).encode(), "line 2: not readable JSON (nested too deeply)"
+        ),
+        Case("nested-tables.docx", docx_with_body(tables), "nested too deeply"),
+    ]
+
+
+def _odd() -> list[Case]:
+    """A CSV field past the csv module's 128 KB limit, and file names with line breaks and emoji."""
+    field = "Enormous field " + "word " * 60_000
+    return [
+        Case(
+            "enormous-field.csv",
+            f"Organisation,Action\nMoorland ICB,{field}\n".encode(),
+            None,
+            "Enormous field",
+        ),
+        Case("line\nbreak name.txt", f"Odd name. {SENTENCE}".encode(), None, "Odd name"),
+        Case("bad\nname.pdf", b"not a pdf at all", "not a PDF file (it looks like plain text)"),
+        Case("emoji 📄 café – name.md", f"# Emoji\n\nEmoji name. {SENTENCE}".encode(), None, "Emoji name"),
+    ]
+
+
+def write_hostile(folder: Path, shared: Path, seed: int = 7) -> list[Case]:
+    """Write every hostile case but the huge files into folder; returns what each must do."""
+    rng = random.Random(seed)
+    good_pdf = (shared / "fixtures" / "pdf" / GOOD_PDF).read_bytes()
+    good_docx = docx_bytes([f"Good Word paragraph. {SENTENCE}"])
+    cases = _per_extension(rng, good_pdf, good_docx) + _wrongly_named(good_pdf, good_docx)
+    cases += _encodings() + _nested() + _odd()
+    for case in cases:
+        (folder / case.name).write_bytes(case.data)
+    return cases + _raw_name(folder) + _links(folder)
+
+
+def _raw_name(folder: Path) -> list[Case]:
+    """A file whose name is not UTF-8 (Latin-1 "é", as written from an old Windows share)."""
+    data = f"Latin name. {SENTENCE}".encode()
+    with open(os.fsencode(folder) + b"/latin1-caf\xe9.txt", "wb") as handle:
+        handle.write(data)
+    return [Case(os.fsdecode(b"latin1-caf\xe9.txt"), data, None, "Latin name")]
+
+
+def _links(folder: Path) -> list[Case]:
+    """A broken link, a link to itself, a link back to the folder (a loop when followed) and a pipe."""
+    (folder / "broken-link.txt").symlink_to(folder / "does-not-exist.txt")
+    (folder / "self-loop.md").symlink_to(folder / "self-loop.md")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "back-to-parent").symlink_to(folder, target_is_directory=True)
+    inside = f"Inside a subfolder. {SENTENCE}".encode()
+    (folder / "sub" / "inside.txt").write_bytes(inside)
+    os.mkfifo(folder / "pipe.txt")  # reading it would wait forever
+    return [
+        Case("broken-link.txt", b"", "a broken link"),
+        Case("self-loop.md", b"", "a link that loops back on itself"),
+        Case("sub/inside.txt", inside, None, "Inside a subfolder"),
+        Case("pipe.txt", b"", "not a regular file"),
+    ]
+
+
+WORD_PARAGRAPH = (
+    "<w:p><w:r><w:t>The board agreed to publish the strategy by March next year.</w:t></w:r></w:p>"
+)
+
+
+def write_huge(folder: Path) -> list[Case]:
+    """Files of tens of MB: text past the limit (refused quickly) and a PDF that is big only for its image."""
+    line = f"{SENTENCE} Row of a very long report.\n"
+    rows = "Moorland ICB,Publish the strategy by March,Open\n"
+    cases = [
+        Case("huge.txt", (line * (30_000_000 // len(line))).encode(), "too much text: "),
+        Case("huge.csv", ("Organisation,Action,Status\n" + rows * 650_000).encode(), "too much text: "),
+        Case(
+            "huge-one-line.html",
+            b"<html><body><p>" + b"Word " * 4_000_000 + b"</p></body></html>",
+            "too much text: ",
+        ),
+        Case("huge-report.docx", docx_with_body(WORD_PARAGRAPH * 400_000), "too much text: "),
+        Case(
+            "huge-scan.pdf",
+            pdf_bytes(["Scanned report with a short typed cover note."], image_bytes=30_000_000),
+            None,
+            "short typed cover note",
+        ),
+    ]
+    for case in cases:
+        (folder / case.name).write_bytes(case.data)
+        case.data = b""  # tens of MB need not stay in memory
+    with open(folder / "sparse-300mb.pdf", "wb") as handle:  # 300 MB of nothing, written instantly
+        handle.truncate(300 * 2**20)
+    return [*cases, Case("sparse-300mb.pdf", b"", "file too large: 300 MB (the limit is 256 MB")]

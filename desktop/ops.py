@@ -239,18 +239,19 @@ def backup_database(db: Any, job: Job, target: str) -> str:
     return f"Backed up to {info.path} ({info.describe()})."
 
 
-def restore_database(db: Any, job: Job, source: str, db_path: str | Path) -> str:
-    """Replace the database's contents with a backup; the message to show (it says how to undo)."""
+def restore_database(db: Any, job: Job, source: str, db_path: str | Path) -> tuple[str, str]:
+    """Replace the database's contents with a backup; (the message to show, the copy that undoes it)."""
     from indexes.vectors import delete_index_folder
     from knowledge.backup import restore_database as restore
 
     report = restore(db, source)
     # The saved search indexes describe the replaced contents; searchers rebuild them from the database.
     delete_index_folder(db_path)
-    return (
+    message = (
         f"Restored {report.restored.describe()} from {Path(source).name}. The previous contents are in "
-        f"{report.previous}: restore that file to undo."
+        f"{report.previous} (File → Undo restore)."
     )
+    return message, str(report.previous)
 
 
 def warm_up() -> None:

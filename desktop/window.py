@@ -221,6 +221,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Back up database…", None, self.backup_dialog)
         self._action(file_menu, "Restore from bac&kup…", None, self.restore_dialog)
+        self.undo_restore_action = self._action(file_menu, "&Undo restore", None, self.undo_restore)
+        self.undo_restore_action.setEnabled(False)
+        self._before_restore: str | None = None
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
 
@@ -545,12 +548,20 @@ class MainWindow(QMainWindow):
         self.progress.track(job, "Restoring")
         return job
 
-    def _restore_done(self, message: str) -> None:
+    def _restore_done(self, result: tuple[str, str]) -> None:
+        message, self._before_restore = result
+        self.undo_restore_action.setEnabled(True)
         self.show_message(message, 20000)
         self.dataChanged.emit()
         if self.model_state == "ready":
             self.start_index()  # the restored database may hold passages without vectors
         self.restoreFinished.emit(message)
+
+    def undo_restore(self) -> Job | None:
+        """Put back what the last restore replaced (itself a restore, so it can be undone in turn)."""
+        if self._before_restore is None:
+            return None
+        return self.start_restore(self._before_restore)
 
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt naming)

@@ -95,8 +95,8 @@ def backup_database(
         raise TargetExists(f"{target} already exists")
     try:
         _copy_to(db.conn, target)
-    except OSError as exc:
-        raise DatabaseError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only folder
+        raise DatabaseError(f"cannot write {target}: {getattr(exc, 'strerror', None) or exc}") from exc
     return inspect_database(target)
 
 
@@ -168,7 +168,12 @@ def restore_database(db: sqlite_utils.Database, source: str | Path) -> RestoreRe
     if os.path.samefile(current, info.path):
         raise DatabaseError("that file is the database itself")
     previous = _unused(backup_folder(current) / f"{current.stem}-before-restore-{_stamp()}.db")
-    _copy_to(db.conn, previous)
+    try:
+        _copy_to(db.conn, previous)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(
+            f"could not save the current database to {previous} first ({exc}); nothing was restored"
+        ) from exc
     src = sqlite3.connect(f"{info.path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         src.backup(db.conn)

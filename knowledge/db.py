@@ -398,6 +398,8 @@ def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> Know
             raise DatabaseError(
                 f"{path} is busy: another program kept it locked for over {BUSY_TIMEOUT_S:.0f} s; try again"
             ) from exc
+        if "malformed" in str(exc):
+            raise DatabaseError(f"{path} is damaged ({exc}); restore a backup of it") from exc
         raise DatabaseError(f"{path} is not a Roundtable Desk database ({exc})") from exc
     return db
 

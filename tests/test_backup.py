@@ -230,3 +230,24 @@ def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch)
     assert "x" not in {c.name for c in db["passages"].columns}  # the half-done step was rolled back
     assert [r[0] for r in db.execute("SELECT title FROM documents")] == ["Precious notes"]
     db.conn.close()
+
+
+def test_a_damaged_database_is_named_as_such_and_left_untouched(capsys, two_documents):
+    db_path = two_documents
+    data = db_path.read_bytes()
+    db_path.write_bytes(data[: len(data) // 2])
+    damaged = db_path.read_bytes()
+    for command in (["documents"], ["check"], ["search", "indemnity"]):
+        code, _, err = run(capsys, "--db", db_path, *command)
+        assert code == 1 and "is damaged" in err and "restore a backup" in err, err
+        assert len(err.strip().splitlines()) == 1
+    assert db_path.read_bytes() == damaged  # nothing was written to it
+
+
+def test_a_backup_that_cannot_be_written_is_one_line(capsys, two_documents, tmp_path):
+    # Missing folders on the way are created.
+    assert run(capsys, "--db", two_documents, "backup", tmp_path / "new" / "folder" / "x.db")[0] == 0
+    # A path through a file cannot be written, whoever runs the test (root ignores permissions).
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    code, _, err = run(capsys, "--db", two_documents, "backup", tmp_path / "blocked" / "x.db")
+    assert code == 1 and err.startswith("roundtable: cannot write") and len(err.strip().splitlines()) == 1

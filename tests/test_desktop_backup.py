@@ -47,6 +47,12 @@ def test_backup_then_restore_from_the_window(make_desk_window, qtbot, db_path, t
     undo = re.search(r"contents are in (\S+\.db)", restored.args[0]).group(1)
     assert inspect_database(undo).documents == 2
 
+    # File → Undo restore puts the replaced contents back.
+    assert window.undo_restore_action.isEnabled()
+    with qtbot.waitSignal(window.restoreFinished, timeout=20000):
+        window.undo_restore_action.trigger()
+    assert _titles(window) == ["Added after the backup", "Indemnity review"]
+
 
 def test_restoring_a_file_that_is_not_a_backup_is_refused(make_desk_window, db_path, tmp_path):
     window = make_desk_window(db_path, load_model=False)

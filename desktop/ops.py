@@ -182,7 +182,11 @@ def render_report(
 
 
 def write_text(db: Any, job: Job, path: str, text: str) -> str:
-    Path(path).write_text(text, encoding="utf-8")
+    """Save an export whole or not at all: a failed write never leaves half a report over the last one."""
+    from knowledge.files import replacing
+
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path
 
 

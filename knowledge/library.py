@@ -20,7 +20,7 @@ import sqlite_utils
 from knowledge.db import DOCUMENT_KINDS, now_iso
 from knowledge.ingest.base import IngestError, ParsedDocument, StoredPassage
 from knowledge.ingest.chunker import chunk
-from knowledge.ingest.common import check_file_size, failure_reason, one_line
+from knowledge.ingest.common import cannot_read, check_file_size, failure_reason, one_line
 from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents
 
 Progress = Callable[[int, int, str], None]
@@ -63,7 +63,7 @@ def _file_problem(path: Path) -> str | None:
             return "a link that loops back on itself"
         if path.is_symlink():
             return "a broken link (what it points to does not exist)"
-        return f"cannot read the file ({exc.strerror or exc})"
+        return cannot_read(exc)
     if not stat.S_ISREG(info.st_mode):  # reading a pipe or a device would wait forever or never end
         return "not a regular file"
     try:
@@ -318,7 +318,7 @@ def _import_single(db: sqlite_utils.Database, path: Path, options: _Options) -> 
         # The file's bytes identify it: a re-import is recognised before the file is parsed at all.
         content_hash = file_hash(path)
     except OSError as exc:
-        return ImportOutcome(label, "failed", reason=f"cannot read the file ({exc.strerror or exc})")
+        return ImportOutcome(label, "failed", reason=cannot_read(exc))
     found = _existing(db, content_hash)
     if found:
         return ImportOutcome(label, "duplicate", document_id=found[0], title=found[1])

@@ -50,6 +50,11 @@ def check_file_size(size: int, limit: int = MAX_FILE_BYTES) -> None:
         raise IngestError(f"file too large: {_size(size)} (the limit is {_size(limit)}; split the file)")
 
 
+def cannot_read(exc: OSError) -> str:
+    """The one-line reason for a file the system would not let us read."""
+    return f"cannot read the file ({exc.strerror or exc})"
+
+
 def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """A file's bytes; IngestError when it cannot be read or is larger than limit (checked before reading)."""
     try:
@@ -57,7 +62,7 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
             check_file_size(os.fstat(handle.fileno()).st_size, limit)
             return handle.read()
     except OSError as exc:
-        raise IngestError(f"cannot read the file ({exc.strerror or exc})") from exc
+        raise IngestError(cannot_read(exc)) from exc
 
 
 _WHITESPACE = " \t\n\r\x0b\x0c"
@@ -241,7 +246,7 @@ def failure_reason(exc: BaseException, damaged: str = "could not be read") -> st
     if isinstance(exc, MemoryError):
         return "too large to read into memory"
     if isinstance(exc, OSError) and exc.strerror:
-        return f"cannot read the file ({exc.strerror})"
+        return cannot_read(exc)
     if isinstance(exc, UnicodeError):
         return f"{damaged} (text in a broken encoding)"
     detail = one_line(str(exc), 100)

@@ -9,6 +9,7 @@ from pathlib import Path
 from knowledge.ingest.base import IngestError, ParsedDocument
 from knowledge.ingest.common import (
     BINARY,
+    cannot_read,
     check_file_size,
     describe_content,
     failure_reason,
@@ -93,7 +94,7 @@ def _check_head(path: Path, suffix: str) -> None:
             check_file_size(os.fstat(handle.fileno()).st_size)
             head = handle.read(_HEAD + 1)
     except OSError as exc:
-        raise IngestError(f"cannot read the file ({exc.strerror or exc})") from exc
+        raise IngestError(cannot_read(exc)) from exc
     if not head:
         raise IngestError("the file is empty (0 bytes)")
     if len(head) <= _HEAD and not head.strip(b" \t\r\n\x0b\x0c\x00"):

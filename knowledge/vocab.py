@@ -1,0 +1,165 @@
+"""The record's vocabulary: statuses, organisation types, document kinds, report kinds, RAG and link states."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# Each enum's value is what the database stores and the command line accepts; StrEnum members compare equal
+# to those strings, so rows read back from SQLite and JSON written out need no conversion. Labels are the
+# words a person reads; colours and icons belong to the desktop layer (desktop/style.py).
+
+
+class Status(StrEnum):
+    """An action's status."""
+
+    NOT_STARTED = "not_started"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        """Lower-case words for running text ("in progress")."""
+        return self.value.replace("_", " ")
+
+    @property
+    def display(self) -> str:
+        """Sentence-case words for a column or a chip ("In progress")."""
+        return self.label.capitalize()
+
+    @property
+    def letter(self) -> str:
+        """One letter for dense text tables (the CLI dashboard)."""
+        return _STATUS_LETTERS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+_STATUS_LETTERS = {
+    Status.NOT_STARTED: "N",
+    Status.PLANNED: "P",
+    Status.IN_PROGRESS: "I",
+    Status.BLOCKED: "B",
+    Status.DONE: "D",
+    Status.DROPPED: "X",
+}
+OPEN_STATUSES: tuple[Status, ...] = (Status.NOT_STARTED, Status.PLANNED, Status.IN_PROGRESS, Status.BLOCKED)
+CLOSED_STATUSES: tuple[Status, ...] = (Status.DONE, Status.DROPPED)
+# Worst first: what a dashboard cell shows as its "worst status".
+SEVERITY: tuple[Status, ...] = (
+    Status.BLOCKED,
+    Status.NOT_STARTED,
+    Status.PLANNED,
+    Status.IN_PROGRESS,
+    Status.DONE,
+    Status.DROPPED,
+)
+
+
+class OrgType(StrEnum):
+    """The kind of organisation an action belongs to (and a recommendation is addressed to)."""
+
+    ICB = "icb"
+    ICS = "ics"
+    TRUST = "trust"
+    IMAGING_NETWORK = "imaging_network"
+    VENDOR = "vendor"
+    REGULATOR = "regulator"
+    GOVERNMENT = "government"
+    NATIONAL_BODY = "national_body"
+    PROFESSIONAL_BODY = "professional_body"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _ORG_TYPE_LABELS[self]
+
+
+_ORG_TYPE_LABELS = {
+    OrgType.ICB: "ICB",
+    OrgType.ICS: "ICS",
+    OrgType.TRUST: "Trust",
+    OrgType.IMAGING_NETWORK: "Imaging network",
+    OrgType.VENDOR: "Vendor",
+    OrgType.REGULATOR: "Regulator",
+    OrgType.GOVERNMENT: "Government",
+    OrgType.NATIONAL_BODY: "National body",
+    OrgType.PROFESSIONAL_BODY: "Professional body",
+    OrgType.OTHER: "Other",
+}
+
+
+class DocumentKind(StrEnum):
+    """What a document is; set on import (--kind) or guessed by its reader."""
+
+    REPORT = "report"
+    ROUNDTABLE_NOTES = "roundtable_notes"
+    MINUTES = "minutes"
+    GUIDANCE = "guidance"
+    TRACKER = "tracker"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Rag(StrEnum):
+    """A red/amber/green rating of an action (grey: dropped)."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+    GREY = "grey"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class LinkState(StrEnum):
+    """Where a suggested action -> recommendation link stands."""
+
+    SUGGESTED = "suggested"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class LinkOrigin(StrEnum):
+    """Who proposed a link: the matching model, a tracker column, a person, or roundtable notes."""
+
+    MODEL = "model"
+    TRACKER = "tracker"
+    USER = "user"
+    NOTES = "notes"
+
+
+class ReportKind(StrEnum):
+    """The reports `roundtable export` writes (each registered in knowledge.reports)."""
+
+    RECOMMENDATION = "recommendation"
+    ORGANISATION = "organisation"
+    ROUNDTABLE = "roundtable"
+    BRIEFING = "briefing"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+def values(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The stored strings of an enum, in declaration order (for CHECK constraints and CLI choices)."""
+    return tuple(member.value for member in enum)
+
+
+def sql_in(enum: type[StrEnum]) -> str:
+    """An SQL list literal of an enum's values, for CHECK (col IN ...) in migrations."""
+    return "(" + ", ".join(f"'{v}'" for v in values(enum)) + ")"

@@ -41,7 +41,7 @@ def real_vectors(db_path: Path) -> tuple[np.ndarray, np.ndarray]:
 
     from indexes.embedder import get_embedder
     from indexes.vectors import load_vectors
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     embedder = get_embedder()
     _, base = load_vectors(open_db(db_path, create=False), embedder.name)

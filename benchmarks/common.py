@@ -67,7 +67,7 @@ def import_jsonl(db, path: Path) -> str:
 
 
 def _sql_import(db, path: Path) -> None:
-    from knowledge.db import now_iso
+    from knowledge.dates import now_iso
 
     with open(path, encoding="utf-8") as handle, db.atomic():
         for line in handle:

@@ -51,7 +51,7 @@ def bare_child(jsonl: Path, db: Path) -> None:
 def in_process(docs: list[dict], work: Path) -> None:
     from indexes.embedder import get_embedder
     from indexes.sync import sync_index
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     embedder = get_embedder()
     embedder.encode(["warm up the model"])

@@ -67,7 +67,7 @@ def main() -> None:
     from indexes.embedder import get_embedder
     from indexes.matching import suggest_batch
     from knowledge.codebook import list_recommendations
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     samples = [
         json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()

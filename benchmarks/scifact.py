@@ -36,7 +36,7 @@ MODES = ("keyword", "semantic", "hybrid")
 def build_database(db_path: Path, work: Path) -> None:
     """Import the corpus (unless the database already holds it) and embed every passage."""
     from indexes.sync import sync_index
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     db = open_db(db_path)
     count = db.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -59,7 +59,7 @@ def build_database(db_path: Path, work: Path) -> None:
 
 def runs_in_process(db_path: Path, queries: list[dict], mode: str, limit: int) -> dict[str, list[str]]:
     from indexes.search import Searcher
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     db = open_db(db_path)
     searcher = Searcher(db, db_path)
@@ -95,7 +95,7 @@ def compare_fusion(db_path: Path, queries: list[dict], qrels: dict) -> None:
     from indexes import search as S
     from indexes.fusion import reciprocal_rank_fusion, score_fusion
     from indexes.keyword import keyword_search
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     db = open_db(db_path)
     searcher = S.Searcher(db, db_path)

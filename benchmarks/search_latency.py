@@ -45,7 +45,8 @@ def synthetic_passages(count: int, seed: int = 0) -> list[tuple[str, str]]:
 
 def build(db_path: Path, count: int, dim: int, model: str) -> np.ndarray:
     """A database of `count` passages (10 per document) with stored synthetic vectors; returns the vectors."""
-    from knowledge.db import now_iso, open_db
+    from knowledge.dates import now_iso
+    from knowledge.workspace import open_db
 
     db = open_db(db_path)
     rng = np.random.default_rng(0)
@@ -81,7 +82,7 @@ def measure(size: int, queries: list[str], embedder, work: Path) -> None:
 
     from indexes.search import Searcher
     from indexes.sync import sync_index
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     db_path = work / f"latency-{size}.db"
     start = time.perf_counter()

@@ -12,6 +12,7 @@ from typing import Any
 SCREENSHOT_PAGES = ("library", "search", "recommendations", "actions", "dashboard", "export")
 SCREENSHOT_SIZE = (1280, 800)
 DEMO_DB_NAME = "demo.db"
+MODEL_EXIT_WAIT_MS = 60_000  # longest a quit waits for a model still loading (it takes about 5 s)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -150,6 +151,15 @@ def take_screenshot(window: Any, page: str, out: str | Path) -> bool:
     return bool(pixmap.save(str(out), "PNG"))
 
 
+def wait_for_background(window: Any) -> bool:
+    """After the event loop: let a model load still running finish; True once no job runs Python.
+
+    The load runs Python on a Qt pool thread that the interpreter does not wait for; finalising underneath
+    it (half-way through importing torch) printed screens of tracebacks on quit. The window is gone by now.
+    """
+    return bool(window.workers.wait_for_model(MODEL_EXIT_WAIT_MS))
+
+
 def demo_db_path() -> Path:
     """The demo workspace's database: demo.db in the same per-user folder as the default database."""
     from desktop.cli import default_db_path
@@ -163,6 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         _font_check()
+    from desktop.system_check import check_xcb
+
+    problem = check_xcb()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from desktop.cli import default_db_path
     from knowledge.db import DatabaseError
 
@@ -203,7 +219,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
     window.show()
-    return int(app.exec())
+    code = int(app.exec())
+    if not wait_for_background(window):
+        # Still loading after a minute: leave without finalising Python underneath it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -9,7 +9,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from desktop.widgets.common import STATUS_COLORS, short_name, status_label, tooltip_text
+from desktop.style import LINK_MARKS, status_color, status_label
+from desktop.widgets.common import short_name, tooltip_text
+from knowledge.vocab import LinkState
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole dict row
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts naturally (numbers as numbers)
@@ -119,7 +121,7 @@ class ActionsTableModel(DictTableModel):
         row = self.rows[index.row()]
         key = self.columns[index.column()].key
         if key == "status" and role == Qt.ItemDataRole.DecorationRole:
-            return QColor(STATUS_COLORS.get(row.get("status"), "#999"))
+            return QColor(status_color(row.get("status")))
         if key == "due" and role == Qt.ItemDataRole.ForegroundRole and row.get("overdue"):
             return QBrush(QColor("#d64545"))
         if key == "recommendations" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -152,10 +154,10 @@ def _recs_text(row: dict[str, Any]) -> str:
     parts = []
     for link in row.get("links") or []:
         number = link.get("number") or link.get("recommendation_number") or link.get("rec")
-        state = link.get("state", "confirmed")
-        if state == "rejected" or number is None:
+        state = link.get("state", LinkState.CONFIRMED)
+        if state == LinkState.REJECTED or number is None:
             continue
-        parts.append(f"R{number}" + ("?" if state == "suggested" else ""))
+        parts.append(f"R{number}" + LINK_MARKS.get(state, ""))
     if not parts:
         recs = row.get("recommendations")
         if isinstance(recs, list | tuple):

@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlite_utils
 
-REPORTS = ("recommendation", "organisation", "roundtable", "briefing")
 # Search hits handed to a report per recommendation; the report keeps the relevant ones, one per document.
 EVIDENCE_CANDIDATES = 12
 
@@ -26,34 +25,27 @@ def build_report(
 ) -> tuple[str, str | None]:
     """The report's markdown and a warning (e.g. semantic search unavailable) or None.
 
-    `evidence` is "auto" (hybrid search when vectors exist), "keyword" or "none". Raises
-    knowledge.reports.ReportError for an unknown target and ValueError for an unknown kind."""
+    `evidence` is "auto" (hybrid search when vectors exist), "keyword" or "none"; `since` goes only to a
+    kind that takes it (the briefing). Raises knowledge.reports.ReportError for an unknown target and
+    ValueError for an unknown kind or a malformed target."""
     from knowledge import reports
-    from knowledge.codebook import BUILTIN_SET, list_recommendations
 
-    common: dict[str, Any] = {"as_at": as_at, "redact": redact}
-    warning: str | None = None
+    spec = reports.get(kind)
+    target = spec.parse_target(target)
+    found, warning = _find_evidence(db, db_path, spec.evidence_wanted(db, target), evidence)
+    options: dict[str, Any] = {"as_at": as_at, "redact": redact}
+    if since is not None and "since" in spec.options:
+        options["since"] = since
+    return reports.build_report(db, kind, target, evidence=found, **options), warning
 
-    def find(numbers: list[int]) -> dict[int, list[dict[str, Any]]]:
-        nonlocal warning
-        if evidence == "none":
-            return {}
-        from indexes.matching import evidence_passages
 
-        mode = "keyword" if evidence == "keyword" else "auto"
-        found, warning = evidence_passages(db, db_path, numbers, mode=mode, limit=EVIDENCE_CANDIDATES)
-        return found
+def _find_evidence(
+    db: sqlite_utils.Database, db_path: str | Path, numbers: list[int], evidence: str
+) -> tuple[dict[int, list[dict[str, Any]]], str | None]:
+    """Passages to quote per recommendation number, found by search (none asked for: no search at all)."""
+    if evidence == "none" or not numbers:
+        return {}, None
+    from indexes.matching import evidence_passages
 
-    if kind == "recommendation":
-        number = int(target)
-        md = reports.build_recommendation_report(db, number, passages=find([number]).get(number), **common)
-    elif kind == "organisation":
-        md = reports.build_organisation_report(db, str(target).strip(), **common)
-    elif kind == "roundtable":
-        md = reports.build_roundtable_report(db, int(target), **common)
-    elif kind == "briefing":
-        numbers = [r.number for r in list_recommendations(db, BUILTIN_SET)]
-        md = reports.build_briefing(db, passages_by_rec=find(numbers), since=since, **common)
-    else:
-        raise ValueError(f"unknown report {kind!r}; choose one of {', '.join(REPORTS)}")
-    return md, warning
+    mode = "keyword" if evidence == "keyword" else "auto"
+    return evidence_passages(db, db_path, numbers, mode=mode, limit=EVIDENCE_CANDIDATES)

@@ -25,7 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop import operations
+from desktop.operations import Changes, Result, admin
+from desktop.operations import library as library_ops
 from desktop.widgets.common import ElidedLabel, PlainLabel, TaskProgress, tooltip_text
 from desktop.workers import Job, Workers
 
@@ -57,18 +59,24 @@ def default_model_loader() -> Any:
 def _load_model_and_warm_up(loader: Callable[[], Any]) -> Any:
     """The model thread's job: the embedder, then the modules the first import and search need."""
     embedder = loader()
-    ops.warm_up()
+    operations.warm_up()
     return embedder
 
 
-def _load_demo_once(db: Any, job: Job) -> str | None:
-    """The demo loader for the write queue: None when the demo is already in the database."""
+def _load_demo_once(db: Any, job: Job) -> Result[str | None]:
+    """The demo loader for the write queue: None (and no change) when the demo is already in the database."""
     from knowledge.demo import DemoAlreadyLoaded
 
     try:
-        return ops.load_demo(db, job)
+        return library_ops.load_demo(db, progress=job.progress)
     except DemoAlreadyLoaded:
-        return None
+        return Result(None)
+
+
+def _checked(job: Job, result: Result[Any]) -> Result[Any]:
+    """The result, unless the user cancelled the job meanwhile (then Cancelled, as every job reports it)."""
+    job.check()
+    return result
 
 
 class FailuresDialog(QDialog):
@@ -93,9 +101,10 @@ class MainWindow(QMainWindow):
     """Roundtable Desk's window; pages talk to the database through self.db (reads) and self.workers."""
 
     modelStateChanged = Signal(str)
-    importFinished = Signal(object)  # ops.ImportSummary
+    importFinished = Signal(object)  # operations.library.ImportSummary
     indexFinished = Signal(str)  # "ready", "unavailable: …", "cancelled"
-    dataChanged = Signal()  # something was written: pages refresh when next shown
+    # Something was written (operations.Changes says what): the pages showing it refresh (when next shown).
+    dataChanged = Signal(object)
     searchFinished = Signal(object)  # indexes.search.SearchResult
     demoFinished = Signal(str)  # "loaded", "already loaded" or "failed: …"
     backupFinished = Signal(str)  # the message shown, or "failed: …"
@@ -110,7 +119,7 @@ class MainWindow(QMainWindow):
         load_model: bool = True,
     ):
         super().__init__()
-        from knowledge.db import open_db
+        from knowledge.workspace import open_db
 
         self.db_path = Path(db_path)
         self.db = open_db(self.db_path)  # the UI thread's own connection, for quick reads only
@@ -270,20 +279,46 @@ class MainWindow(QMainWindow):
             self._dirty.discard(key)
             self.pages[key].refresh()
 
-    def _mark_dirty(self) -> None:
+    def _mark_dirty(self, changes: Changes) -> None:
+        """Refresh the shown page if it shows what changed; the other pages that do, when next shown."""
         current = self.current_page_key()
-        self._dirty = {k for k, _ in PAGES if k != current}
-        self.pages[current].refresh()
-        self.refresh_counts()
+        stale = {key for key, page in self.pages.items() if page.shows.touches(changes)}
+        self._dirty |= stale - {current}
+        if current in stale:
+            self.pages[current].refresh()
+        if changes.documents or changes.passages:
+            self.refresh_counts()
         self._data_version = self._read_data_version()
 
     def refresh_all(self) -> None:
         """Re-read everything shown from the database (F5): picks up what other programs wrote."""
-        self.dataChanged.emit()
+        self.dataChanged.emit(Changes.everything())
 
     def _read_data_version(self) -> int:
         # Moves whenever another connection (another program, or one of our worker threads) commits.
-        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        from knowledge.db import data_version
+
+        return data_version(self.db)
+
+    def run_op(
+        self,
+        op: Callable[[Any, Job], Result[Any]],
+        *,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        write: bool = True,
+    ) -> Job:
+        """Run op(db, job), an operation returning a Result, on the write queue (or a reader); when it
+        lands, the pages showing what it changed refresh, then on_done gets its value."""
+
+        def landed(result: Result[Any]) -> None:
+            self.dataChanged.emit(result.changes)
+            if on_done is not None:
+                on_done(result.value)
+
+        submit = self.workers.write if write else self.workers.read
+        return submit(op, label=label, on_done=landed, on_error=on_error)
 
     def check_outside_changes(self) -> bool:
         """Refresh when another program committed since the last refresh; True when it did.
@@ -295,7 +330,7 @@ class MainWindow(QMainWindow):
         version = self._read_data_version()
         if version == self._data_version:
             return False
-        self.dataChanged.emit()
+        self.dataChanged.emit(Changes.everything())  # another program's writes: we cannot see which
         return True
 
     def focus_search(self) -> None:
@@ -304,7 +339,7 @@ class MainWindow(QMainWindow):
 
     # -- status ------------------------------------------------------------------------------------
     def refresh_counts(self) -> None:
-        c = ops.counts(self.db)
+        c = admin.counts(self.db)
         self.counts_label.setText(f"{c['documents']:,} documents · {c['passages']:,} passages")
         if self.index_state:
             self.index_label.setText(self.index_state)
@@ -348,7 +383,7 @@ class MainWindow(QMainWindow):
     def _model_ready(self, embedder: Any) -> None:
         self.embedder = embedder
         self._set_model_state("ready")
-        c = ops.counts(self.db)
+        c = admin.counts(self.db)
         if c["unindexed"] or self._pending_index:
             self.start_index()
 
@@ -364,11 +399,13 @@ class MainWindow(QMainWindow):
 
     # -- import and indexing -----------------------------------------------------------------------
     def import_dialog(self) -> None:
+        from knowledge.ingest import readers
+
         files, _ = QFileDialog.getOpenFileNames(
             self,
             "Import documents",
             str(self.settings.value("last_import_dir", str(Path.home()))),
-            "Documents (*.pdf *.docx *.txt *.md *.html *.htm *.csv *.jsonl);;All files (*)",
+            readers.file_filter(),
         )
         if files:
             self.settings.setValue("last_import_dir", str(Path(files[0]).parent))
@@ -385,8 +422,10 @@ class MainWindow(QMainWindow):
     def start_import(self, paths: list[str | Path], options: dict[str, Any] | None = None) -> Job:
         """Import on the write queue; progress in the status bar; one dialog for failures at the end."""
         paths = [str(p) for p in paths]
-        job = self.workers.write(
-            lambda db, job: ops.import_files(db, job, paths, options),
+        job = self.run_op(
+            lambda db, job: library_ops.import_files(
+                db, paths, options, progress=job.progress, cancel=job.cancelled
+            ),
             label="import",
             on_done=self._import_done,
             on_error=lambda message: self._job_failed("Import failed", message),
@@ -395,12 +434,11 @@ class MainWindow(QMainWindow):
         self.show_message(f"Importing {len(paths)} item(s)…", 3000)
         return job
 
-    def _import_done(self, summary: ops.ImportSummary) -> None:
+    def _import_done(self, summary: library_ops.ImportSummary) -> None:
         self.show_message(summary.message(), 12000)
         if summary.failed:
             self.last_failures_dialog = FailuresDialog(summary.failed, self)
             self.last_failures_dialog.open()
-        self.dataChanged.emit()
         if summary.imported or summary.actions:
             if self.model_state == "ready":
                 self.start_index()
@@ -419,8 +457,13 @@ class MainWindow(QMainWindow):
         self.index_state = "Index: updating…"
         embedder = self.embedder
         self.refresh_counts()
-        job = self.workers.write(
-            lambda db, job: ops.sync_index(db, job, self.db_path, embedder),
+        job = self.run_op(
+            lambda db, job: _checked(
+                job,
+                library_ops.index_passages(
+                    db, self.db_path, embedder=embedder, progress=job.progress, cancel=job.cancelled
+                ),
+            ),
             label="index",
             on_done=self._index_done,
             on_error=self._index_failed,
@@ -431,7 +474,6 @@ class MainWindow(QMainWindow):
     def _index_done(self, state: str) -> None:
         self.index_state = ""
         self.refresh_counts()
-        self.dataChanged.emit()
         self.indexFinished.emit(state)
 
     def _index_failed(self, message: str) -> None:
@@ -444,17 +486,17 @@ class MainWindow(QMainWindow):
     def _job_failed(self, title: str, message: str) -> None:
         if message == "cancelled":
             self.show_message("Cancelled; the work finished so far is kept.")
-            self.dataChanged.emit()
+            self.dataChanged.emit(Changes.everything())  # what was finished before the cancel is saved
             return
         self.show_error(title, message)
-        self.dataChanged.emit()
+        self.dataChanged.emit(Changes.everything())
 
     def load_demo(self) -> Job:
         """Load the demo workspace into this database on the write queue, then index it as after an import.
 
         A database that already holds the demo is simply shown (demoFinished("already loaded")).
         """
-        job = self.workers.write(
+        job = self.run_op(
             _load_demo_once,
             label="demo",
             on_done=self._demo_done,
@@ -467,11 +509,9 @@ class MainWindow(QMainWindow):
     def _demo_done(self, message: str | None) -> None:
         if message is None:
             self.show_message("The demo workspace is already loaded in this database.", 8000)
-            self.dataChanged.emit()
             self.demoFinished.emit("already loaded")
             return
         self.show_message(message, 10000)
-        self.dataChanged.emit()
         if self.model_state == "ready":
             self.start_index()
         else:
@@ -496,10 +536,12 @@ class MainWindow(QMainWindow):
 
     def start_backup(self, target: str | Path) -> Job:
         """Copy the database to target on the read pool (the online backup API: other work goes on)."""
-        job = self.workers.read(
-            lambda db, job: ops.backup_database(db, job, str(target)),
+        job = self.run_op(
+            # The save dialog has already asked about overwriting.
+            lambda db, job: admin.backup(db, str(target), overwrite=True),
             label="backup",
-            on_done=self._backup_finished,
+            write=False,
+            on_done=lambda info: self._backup_finished(f"Backed up to {info.path} ({info.describe()})."),
             on_error=lambda message: self._backup_finished(None, message),
         )
         self.progress.track(job, "Backing up")
@@ -539,8 +581,8 @@ class MainWindow(QMainWindow):
             "The current contents are saved first, so this can be undone.",
         ):
             return None
-        job = self.workers.write(
-            lambda db, job: ops.restore_database(db, job, str(info.path), self.db_path),
+        job = self.run_op(
+            lambda db, job: admin.restore(db, str(info.path), self.db_path),
             label="restore",
             on_done=self._restore_done,
             on_error=lambda message: self._job_failed("Restore failed", message),
@@ -548,11 +590,14 @@ class MainWindow(QMainWindow):
         self.progress.track(job, "Restoring")
         return job
 
-    def _restore_done(self, result: tuple[str, str]) -> None:
-        message, self._before_restore = result
+    def _restore_done(self, report: Any) -> None:
+        self._before_restore = str(report.previous)
+        message = (
+            f"Restored {report.restored.describe()} from {report.restored.path.name}. The previous contents "
+            f"are in {report.previous} (File → Undo restore)."
+        )
         self.undo_restore_action.setEnabled(True)
         self.show_message(message, 20000)
-        self.dataChanged.emit()
         if self.model_state == "ready":
             self.start_index()  # the restored database may hold passages without vectors
         self.restoreFinished.emit(message)

@@ -175,7 +175,7 @@ class Workers(QObject):
         """This thread's own connection to the database, opened on first use."""
         db = getattr(self._local, "db", None)
         if db is None:
-            from knowledge.db import open_db
+            from knowledge.workspace import open_db
 
             db = open_db(self.db_path, seed=False)
             self._local.db = db
@@ -272,6 +272,10 @@ class Workers(QObject):
         for pool in (self.writer, self.readers):
             ok = pool.waitForDone(msecs) and ok
         return ok
+
+    def wait_for_model(self, msecs: int = -1) -> bool:
+        """Block until the model thread is idle; True when it is (process exit only, after the window)."""
+        return self.model_pool.waitForDone(msecs)
 
     def shutdown(self) -> None:
         """Cancel running jobs (finished work is already saved), wait for them, close every connection."""

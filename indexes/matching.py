@@ -14,7 +14,7 @@ import numpy as np
 import sqlite_utils
 
 from knowledge.codebook import BUILTIN_SET, Recommendation, list_recommendations
-from knowledge.db import now_iso
+from knowledge.dates import now_iso
 
 # The few parameters of the model, chosen on principle (not fitted to the sample actions):
 # - the semantic score of a recommendation is the mean of its best anchor and of its profile (the centroid
@@ -370,14 +370,14 @@ def evidence_passages(
     from indexes.keyword import SearchFilters
     from indexes.search import Searcher
     from knowledge.codebook import get_recommendation
-    from knowledge.db import DOCUMENT_KINDS
+    from knowledge.vocab import DocumentKind, values
 
     recs = [r for r in (get_recommendation(db, n, set_slug) for n in numbers) if r is not None]
     if not recs or not db.execute("SELECT 1 FROM passages LIMIT 1").fetchone():
         return {}, None
     has_vectors = db.execute("SELECT 1 FROM passage_vectors LIMIT 1").fetchone() is not None
     search_mode = "hybrid" if mode == "auto" and has_vectors else "keyword"
-    filters = SearchFilters(kinds=tuple(k for k in DOCUMENT_KINDS if k != "tracker"))
+    filters = SearchFilters(kinds=tuple(k for k in values(DocumentKind) if k != DocumentKind.TRACKER))
     action_sources = {
         r[0] for r in db.execute("SELECT DISTINCT source_passage_id FROM actions WHERE source_passage_id")
     }

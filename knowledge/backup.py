@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from knowledge.db import SCHEMA_VERSION, DatabaseError, backup_folder, migrate, schema_version
+from knowledge.db import SCHEMA_VERSION, DatabaseError, backup_folder
 from knowledge.files import replacing
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -40,15 +40,6 @@ class DatabaseInfo:
             f"schema {self.schema_version}; {self.documents:,} documents, {self.passages:,} passages, "
             f"{self.actions:,} actions; {self.size / 1e6:.1f} MB"
         )
-
-
-@dataclass
-class RestoreReport:
-    """What restore_database did: the file restored and where the replaced database was saved."""
-
-    restored: DatabaseInfo
-    previous: Path
-    migrated: list[str]
 
 
 def _stamp() -> str:
@@ -157,12 +148,14 @@ def _describe(conn: sqlite3.Connection, path: Path) -> DatabaseInfo:
     )
 
 
-def restore_database(db: sqlite_utils.Database, source: str | Path) -> RestoreReport:
-    """Replace the open database's contents with a backup; the replaced contents are saved first (undo).
+def replace_contents(db: sqlite_utils.Database, source: str | Path) -> tuple[DatabaseInfo, Path]:
+    """Replace the open database's contents with a backup's, saving the replaced contents first (undo);
+    returns the backup's details and where the replaced contents went. Migrating and seeding the result
+    is knowledge.workspace.restore_database's job.
 
     The backup is checked before anything changes. The copy goes through SQLite's backup API into the
     live file, so other programs with it open see the restored data after their next read rather than a
-    file swapped under them. An older schema is migrated. Raises DatabaseError when the file is unfit."""
+    file swapped under them. Raises DatabaseError when the file is unfit."""
     info = inspect_database(source)
     current = Path(db.execute("PRAGMA database_list").fetchone()[2])
     if os.path.samefile(current, info.path):
@@ -183,8 +176,10 @@ def restore_database(db: sqlite_utils.Database, source: str | Path) -> RestoreRe
         src.close()
     if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
         db.execute("PRAGMA journal_mode = WAL")
-    migrated = migrate(db) if schema_version(db) < SCHEMA_VERSION else []
-    from knowledge.codebook import ensure_builtin_codebook
+    return info, previous
 
-    ensure_builtin_codebook(db)
-    return RestoreReport(info, previous, migrated)
+
+def integrity_problems(db: sqlite_utils.Database, limit: int = 20) -> list[str]:
+    """SQLite's integrity check: an empty list when the file is sound, else up to `limit` problems."""
+    problems = [row[0] for row in db.execute(f"PRAGMA integrity_check({int(limit)})")]
+    return [] if problems == ["ok"] else problems

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.db import ORG_TYPES
+from knowledge.vocab import OrgType, values
 from resources import resource_path
 
 BUILTIN_CODEBOOK = resource_path("codebook.json")
@@ -105,7 +105,7 @@ def _validate(data: dict[str, Any]) -> None:
         if rec["number"] in numbers:
             raise CodebookError(f"recommendation {rec['number']} appears twice")
         numbers.add(rec["number"])
-        unknown = set(rec.get("addressed_to", [])) - set(ORG_TYPES)
+        unknown = set(rec.get("addressed_to", [])) - set(values(OrgType))
         if unknown:
             raise CodebookError(
                 f"recommendation {rec['number']}: unknown organisation types {sorted(unknown)}"
@@ -151,3 +151,8 @@ def _row_to_rec(row: dict[str, Any]) -> Recommendation:
         addressed_to_text=row["addressed_to_text"] or "",
         **{name: json.loads(row[name] or "[]") for name in _JSON_FIELDS},
     )
+
+
+def recommendation_rows(db: sqlite_utils.Database) -> dict[int, dict[str, Any]]:
+    """Every recommendation's stored row by id (list fields as their stored JSON text)."""
+    return {row["id"]: dict(row) for row in db.query("SELECT * FROM recommendations")}

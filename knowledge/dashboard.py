@@ -1,7 +1,7 @@
 """Dashboard data: organisations x recommendations, completion, overdue/blocked/stale lists, recent changes.
 
 Everything returned is plain JSON-serialisable data. The matrix counts confirmed links only (what
-reports count). A cell's worst status follows actions.SEVERITY (blocked worst, then not_started,
+reports count). A cell's worst status follows vocab.SEVERITY (blocked worst, then not_started,
 planned, in_progress, done; dropped actions only count when a cell has nothing else); its typical
 status is the most common one (ties go to the worse status).
 """
@@ -14,11 +14,11 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.actions import SEVERITY, list_actions, stale_days
-from knowledge.db import ACTION_STATUSES
+from knowledge.actions import list_actions, stale_days
+from knowledge.vocab import SEVERITY, LinkState, Rag, Status, values
 
 RECENT_DAYS = 30
-_RAG_ORDER = ("red", "amber", "green", "grey")
+_RAG_ORDER = values(Rag)  # worst first, as declared
 
 
 def _summary(action: dict[str, Any]) -> dict[str, Any]:
@@ -43,13 +43,13 @@ def _summary(action: dict[str, Any]) -> dict[str, Any]:
 
 def worst_status(statuses: list[str]) -> str | None:
     """The most worrying status of a group (dropped only when there is nothing else)."""
-    live = [s for s in statuses if s != "dropped"] or statuses
+    live = [s for s in statuses if s != Status.DROPPED] or statuses
     return min(live, key=SEVERITY.index) if live else None
 
 
 def typical_status(statuses: list[str]) -> str | None:
     """The most common status of a group; a tie goes to the worse status."""
-    live = [s for s in statuses if s != "dropped"] or statuses
+    live = [s for s in statuses if s != Status.DROPPED] or statuses
     if not live:
         return None
     counts = Counter(live)
@@ -70,7 +70,7 @@ def _recommendations(db: sqlite_utils.Database, set_slug: str | None) -> list[di
 
 def _cell(actions: list[dict[str, Any]]) -> dict[str, Any]:
     statuses = [a["status"] for a in actions]
-    live = [a for a in actions if a["status"] != "dropped"] or actions
+    live = [a for a in actions if a["status"] != Status.DROPPED] or actions
     return {
         "count": len(actions),
         "worst_status": worst_status(statuses),
@@ -83,8 +83,8 @@ def _cell(actions: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _completion(rec: dict[str, Any], actions: list[dict[str, Any]]) -> dict[str, Any]:
-    live = [a for a in actions if a["status"] != "dropped"]
-    by_status = {s: 0 for s in ACTION_STATUSES}
+    live = [a for a in actions if a["status"] != Status.DROPPED]
+    by_status = {s: 0 for s in values(Status)}
     for a in actions:
         by_status[a["status"]] += 1
     return {
@@ -111,28 +111,26 @@ def recent_changes(db: sqlite_utils.Database, since: date, until: date | None = 
     return [dict(r) for r in rows]
 
 
-def dashboard(db: sqlite_utils.Database, *, today: date | None = None, set_slug: str | None = None) -> dict:
-    """Everything the dashboard shows, as of `today`: keys as_at, stale_days, recommendations (each with
-    completion figures), matrix {recommendations, rows: [{organisation_id, organisation, type, cells}]}
-    where cells align with matrix recommendations (None when empty), overdue, blocked, stale (action
-    summaries), recent_changes (last 30 days), totals."""
-    today = today or date.today()
-    actions = list_actions(db, today=today)
-    recs = _recommendations(db, set_slug)
+def _by_link(
+    actions: list[dict[str, Any]], recs: list[dict[str, Any]]
+) -> tuple[dict[int, list[dict[str, Any]]], dict[tuple[int | None, int], list[dict[str, Any]]]]:
+    """Actions per recommendation and per (organisation, recommendation) cell, by confirmed links."""
     rec_ids = {r["id"] for r in recs}
-    by_id = {a["id"]: a for a in actions}
     per_rec: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in recs}
     per_cell: dict[tuple[int | None, int], list[dict[str, Any]]] = {}
     for a in actions:
         for link in a["links"]:
-            if link["state"] == "confirmed" and link["recommendation_id"] in rec_ids:
+            if link["state"] == LinkState.CONFIRMED and link["recommendation_id"] in rec_ids:
                 per_rec[link["recommendation_id"]].append(a)
-                per_cell.setdefault((a["organisation_id"], link["recommendation_id"]), []).append(
-                    by_id[a["id"]]
-                )
+                per_cell.setdefault((a["organisation_id"], link["recommendation_id"]), []).append(a)
+    return per_rec, per_cell
+
+
+def _organisations(actions: list[dict[str, Any]]) -> dict[int | None, dict[str, Any]]:
+    """One matrix row head per organisation that has actions, by name, with its action count."""
     orgs: dict[int | None, dict[str, Any]] = {}
     for a in sorted(actions, key=lambda x: (x["organisation"] or "").lower()):
-        orgs.setdefault(
+        org = orgs.setdefault(
             a["organisation_id"],
             {
                 "organisation_id": a["organisation_id"],
@@ -141,18 +139,49 @@ def dashboard(db: sqlite_utils.Database, *, today: date | None = None, set_slug:
                 "actions": 0,
             },
         )
-        orgs[a["organisation_id"]]["actions"] += 1
+        org["actions"] += 1
+    return orgs
+
+
+def _matrix_rows(
+    orgs: dict[int | None, dict[str, Any]],
+    recs: list[dict[str, Any]],
+    per_cell: dict[tuple[int | None, int], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
     rows = []
     for org in orgs.values():
-        cells = [
-            _cell(per_cell[(org["organisation_id"], r["id"])])
-            if (org["organisation_id"], r["id"]) in per_cell
-            else None
-            for r in recs
-        ]
-        rows.append({**org, "cells": cells})
+        keys = [(org["organisation_id"], r["id"]) for r in recs]
+        rows.append({**org, "cells": [_cell(per_cell[key]) if key in per_cell else None for key in keys]})
+    return rows
+
+
+def _totals(actions: list[dict[str, Any]], organisations: int, linked: int) -> dict[str, Any]:
     by_status = Counter(a["status"] for a in actions)
-    live = [a for a in actions if a["status"] != "dropped"]
+    live = [a for a in actions if a["status"] != Status.DROPPED]
+    return {
+        "actions": len(actions),
+        "organisations": organisations,
+        "by_status": {s: by_status.get(s, 0) for s in values(Status)},
+        "rag": {r: sum(a["rag"] == r for a in actions) for r in _RAG_ORDER},
+        "overdue": sum(a["overdue"] for a in actions),
+        "blocked": by_status.get(Status.BLOCKED, 0),
+        "stale": sum(a["stale"] for a in actions),
+        "drafts": sum(a["draft"] for a in actions),
+        "unlinked": len(actions) - linked,
+        "mean_percent": round(sum(a["percent"] for a in live) / len(live), 1) if live else None,
+    }
+
+
+def dashboard(db: sqlite_utils.Database, *, today: date | None = None, set_slug: str | None = None) -> dict:
+    """Everything the dashboard shows, as of `today`: keys as_at, stale_days, recommendations (each with
+    completion figures), matrix {recommendations, rows: [{organisation_id, organisation, type, cells}]}
+    where cells align with matrix recommendations (None when empty), overdue, blocked, stale (action
+    summaries), recent_changes (last 30 days), totals."""
+    today = today or date.today()
+    actions = list_actions(db, today=today)
+    recs = _recommendations(db, set_slug)
+    per_rec, per_cell = _by_link(actions, recs)
+    orgs = _organisations(actions)
     linked = {a["id"] for group in per_rec.values() for a in group}
     return {
         "as_at": today.isoformat(),
@@ -164,26 +193,15 @@ def dashboard(db: sqlite_utils.Database, *, today: date | None = None, set_slug:
                 {"id": r["id"], "number": r["number"], "title": r["title"], "set": r["set_slug"]}
                 for r in recs
             ],
-            "rows": rows,
+            "rows": _matrix_rows(orgs, recs, per_cell),
         },
         "overdue": [
             _summary(a) for a in sorted((a for a in actions if a["overdue"]), key=lambda a: a["due"])
         ],
-        "blocked": [_summary(a) for a in actions if a["status"] == "blocked"],
+        "blocked": [_summary(a) for a in actions if a["status"] == Status.BLOCKED],
         "stale": [
             _summary(a) for a in sorted((a for a in actions if a["stale"]), key=lambda a: a["last_update"])
         ],
         "recent_changes": recent_changes(db, today - timedelta(days=RECENT_DAYS), today),
-        "totals": {
-            "actions": len(actions),
-            "organisations": len(orgs),
-            "by_status": {s: by_status.get(s, 0) for s in ACTION_STATUSES},
-            "rag": {r: sum(a["rag"] == r for a in actions) for r in _RAG_ORDER},
-            "overdue": sum(a["overdue"] for a in actions),
-            "blocked": by_status.get("blocked", 0),
-            "stale": sum(a["stale"] for a in actions),
-            "drafts": sum(a["draft"] for a in actions),
-            "unlinked": len(actions) - len(linked),
-            "mean_percent": round(sum(a["percent"] for a in live) / len(live), 1) if live else None,
-        },
+        "totals": _totals(actions, len(orgs), len(linked)),
     }

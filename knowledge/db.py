@@ -1,4 +1,4 @@
-"""Open the knowledge base: one SQLite file, schema migrations keyed on PRAGMA user_version."""
+"""The knowledge base's SQLite layer: connection, WAL, migrations keyed on PRAGMA user_version, settings."""
 
 from __future__ import annotations
 
@@ -6,42 +6,21 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-DOCUMENT_KINDS = ("report", "roundtable_notes", "minutes", "guidance", "tracker", "other")
-ORG_TYPES = (
-    "icb",
-    "ics",
-    "trust",
-    "imaging_network",
-    "vendor",
-    "regulator",
-    "government",
-    "national_body",
-    "professional_body",
-    "other",
-)
-ACTION_STATUSES = ("not_started", "planned", "in_progress", "blocked", "done", "dropped")
-LINK_STATES = ("suggested", "confirmed", "rejected")
+from knowledge.fsinfo import wal_refusal
+from knowledge.vocab import DocumentKind, LinkState, OrgType, Status, sql_in
 
 
 class DatabaseError(Exception):
     """A database the user pointed at cannot be opened or is not ours."""
 
 
-def now_iso() -> str:
-    """The current UTC time as an ISO string, second precision (what every table stores)."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
 # Each migration is (name, SQL). Appending is the only allowed change: user_version counts how many ran.
+# The CHECK lists come from the vocabulary in its declaration order, so 001 reads exactly as it did when
+# existing databases were created by it.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     (
         "001_core",
@@ -49,7 +28,7 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         CREATE TABLE organisations (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-            type TEXT NOT NULL DEFAULT 'other' CHECK (type IN {_in(ORG_TYPES)}),
+            type TEXT NOT NULL DEFAULT 'other' CHECK (type IN {sql_in(OrgType)}),
             parent_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
             contact_role TEXT,
             created_at TEXT NOT NULL
@@ -57,7 +36,7 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         CREATE TABLE documents (
             id INTEGER PRIMARY KEY,
             title TEXT NOT NULL,
-            kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN {_in(DOCUMENT_KINDS)}),
+            kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN {sql_in(DocumentKind)}),
             date TEXT,
             source_path TEXT,
             content_hash TEXT NOT NULL UNIQUE,
@@ -129,7 +108,7 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
             owner TEXT,
             original_due TEXT,
             due TEXT,
-            status TEXT NOT NULL DEFAULT 'not_started' CHECK (status IN {_in(ACTION_STATUSES)}),
+            status TEXT NOT NULL DEFAULT 'not_started' CHECK (status IN {sql_in(Status)}),
             percent INTEGER NOT NULL DEFAULT 0 CHECK (percent BETWEEN 0 AND 100),
             source_passage_id INTEGER REFERENCES passages(id) ON DELETE SET NULL,
             source_document_id INTEGER REFERENCES documents(id) ON DELETE SET NULL,
@@ -143,7 +122,7 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         CREATE TABLE action_recommendations (
             action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
             recommendation_id INTEGER NOT NULL REFERENCES recommendations(id) ON DELETE CASCADE,
-            state TEXT NOT NULL DEFAULT 'suggested' CHECK (state IN {_in(LINK_STATES)}),
+            state TEXT NOT NULL DEFAULT 'suggested' CHECK (state IN {sql_in(LinkState)}),
             score REAL,
             origin TEXT,              -- 'model', 'tracker', 'user'
             decided_by TEXT,
@@ -247,21 +226,22 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return db.execute("PRAGMA user_version").fetchone()[0]
 
 
-def migrate(db: sqlite_utils.Database, *, backup_to: Path | None = None) -> list[str]:
+# Runs before the migrations of a database that already holds a schema: (db, its version) -> where it
+# saved a copy, named in the error when a migration fails.
+BeforeMigration = Callable[[sqlite_utils.Database, int], Path | None]
+
+
+def migrate(db: sqlite_utils.Database, *, before: BeforeMigration | None = None) -> list[str]:
     """Apply every migration the database has not seen yet; returns the names applied.
 
-    With backup_to (a folder), a database that already holds data is first copied there (a migration is
-    the one step that rewrites the schema under months of work). All pending migrations run in one IMMEDIATE
-    transaction that re-reads the version once it holds the write lock: two programs opening an old (or
-    brand new) database at the same moment migrate it once, not twice."""
+    `before` runs first when the database already holds data (the workspace opener copies it to the
+    backups folder: a migration is the one step that rewrites the schema under months of work). All pending
+    migrations run in one IMMEDIATE transaction that re-reads the version once it holds the write lock: two
+    programs opening an old (or brand new) database at the same moment migrate it once, not twice."""
     current = _check_version(schema_version(db))
     if current == SCHEMA_VERSION:
         return []
-    saved = None
-    if backup_to is not None and current > 0:
-        from knowledge.backup import backup_before_migration
-
-        saved = backup_before_migration(db, backup_to, current)
+    saved = before(db, current) if before is not None and current > 0 else None
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     applied = []
@@ -367,32 +347,43 @@ def _is_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
 
 
-def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> KnowledgeBase:
-    """Open (or create) a knowledge base: WAL, foreign keys, migrations, and the built-in codebook."""
-    path = Path(path)
-    in_memory = str(path) == ":memory:"
-    if not in_memory:
-        if not path.exists():
-            if not create:
-                raise DatabaseError(f"no database at {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-        elif path.is_dir():
-            raise DatabaseError(f"{path} is a folder, not a database file")
-    try:
-        # isolation_level=None: transactions are explicit, through db.atomic().
-        conn = sqlite3.connect(
-            str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
-        )
-        db = KnowledgeBase(conn)
-        db.execute("PRAGMA foreign_keys = ON")
-        if not in_memory:
-            _enable_wal(db)
-            db.execute("PRAGMA synchronous = NORMAL")
-        migrate(db, backup_to=None if in_memory else backup_folder(path))
-        if seed:
-            from knowledge.codebook import ensure_builtin_codebook
+def is_memory(path: str | Path) -> bool:
+    """True for SQLite's in-memory database name: no file, no WAL, no backups folder."""
+    return str(path) == ":memory:"
 
-            ensure_builtin_codebook(db)
+
+def _check_path(path: Path, create: bool) -> None:
+    if not path.exists():
+        if not create:
+            raise DatabaseError(f"no database at {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif path.is_dir():
+        raise DatabaseError(f"{path} is a folder, not a database file")
+
+
+def connect(path: str | Path, *, create: bool = True) -> KnowledgeBase:
+    """A connection with foreign keys on and, for a file, WAL; no migrations (see knowledge.workspace).
+
+    Raise sqlite3 errors as they come; wrap the whole opening in named_errors(path) to word them."""
+    if not is_memory(path):
+        _check_path(Path(path), create)
+        if refusal := wal_refusal(path):
+            raise DatabaseError(refusal)
+    # isolation_level=None: transactions are explicit, through db.atomic().
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S)
+    db = KnowledgeBase(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    if not is_memory(path):
+        _enable_wal(db)
+        db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+@contextlib.contextmanager
+def named_errors(path: str | Path) -> Iterator[None]:
+    """Turn SQLite's errors while opening a database into one DatabaseError a person can act on."""
+    try:
+        yield
     except sqlite3.DatabaseError as exc:
         if _is_busy(exc):
             raise DatabaseError(
@@ -401,7 +392,6 @@ def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> Know
         if "malformed" in str(exc):
             raise DatabaseError(f"{path} is damaged ({exc}); restore a backup of it") from exc
         raise DatabaseError(f"{path} is not a Roundtable Desk database ({exc})") from exc
-    return db
 
 
 def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None) -> str | None:
@@ -413,3 +403,8 @@ def get_setting(db: sqlite_utils.Database, key: str, default: str | None = None)
 def set_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
     """Store one value in the settings table."""
     db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """A number that moves whenever another connection commits (PRAGMA data_version)."""
+    return int(db.execute("PRAGMA data_version").fetchone()[0])

@@ -19,14 +19,16 @@ from knowledge.actions import (
     change_due_date,
     create_action,
     link_recommendation,
-    parse_date,
     parse_percent,
     parse_status,
+    recommendation_id,
     update_progress,
 )
+from knowledge.dates import parse_date
 from knowledge.ingest.base import ParsedDocument, StoredPassage
 from knowledge.organisations import ensure_organisation, infer_type
 from knowledge.roundtables import create_roundtable, find_roundtable, link_document
+from knowledge.vocab import NOTES_KINDS, DocumentKind, LinkOrigin, LinkState, OrgType, Status
 
 # Column synonyms, compared after _header_key() (lower case, '%' -> 'percent', '#' -> 'number').
 _COLUMN_SYNONYMS = {
@@ -43,7 +45,8 @@ _COLUMN_SYNONYMS = {
     "last_update": "last update|updated|last updated|update date|as at|date updated",
 }
 COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(v.split("|")) for name, v in _COLUMN_SYNONYMS.items()}
-NOTES_KINDS = ("roundtable_notes", "minutes")
+# Kinds a reader leaves a document when it cannot tell: the title or header may still show it is notes.
+_UNCLASSIFIED = (DocumentKind.OTHER, None)
 _NOTES_TITLE = re.compile(r"roundtable|round table|notes|minutes|meeting|action log|workshop", re.IGNORECASE)
 # "Action: ...", "ACTION A3 - ...", "- Agreed action: ..."; a bare hyphen ("Action-oriented") is not enough.
 _ACTION_LINE = re.compile(
@@ -81,7 +84,7 @@ def extract_actions(
     """Create or update actions found in a just-stored document; returns how many were created or
     updated. Runs inside its import transaction; odd rows are skipped, never raised."""
     doc = _document(db, document_id, parsed)
-    if parsed.rows is not None or doc["kind"] == "tracker":
+    if parsed.rows is not None or doc["kind"] == DocumentKind.TRACKER:
         return _import_tracker(db, doc, parsed.rows or [], passages, parsed.text or "")
     meta = _meta(parsed.metadata)
     if not _looks_like_notes(doc, meta):
@@ -93,8 +96,8 @@ def extract_actions(
         (_table_actions(raw) if raw else []) or _keyed_line_actions(parsed.text or ""),
         _line_actions(raw or parsed.text or ""),
     )
-    is_roundtable = doc["kind"] == "roundtable_notes" or (
-        doc["kind"] in ("other", "minutes", None) and "roundtable" in (doc["title"] or "").lower()
+    is_roundtable = doc["kind"] == DocumentKind.ROUNDTABLE_NOTES or (
+        doc["kind"] in (*_UNCLASSIFIED, DocumentKind.MINUTES) and "roundtable" in (doc["title"] or "").lower()
     )
     if not found and not is_roundtable:
         return 0
@@ -116,7 +119,7 @@ def extract_actions(
             draft=True,
             roundtable_id=roundtable_id,
             default_org=default_org,
-            origin="notes",
+            origin=LinkOrigin.NOTES,
         )
     return count
 
@@ -210,7 +213,7 @@ def _looks_like_notes(doc: dict[str, Any], meta: dict[str, str]) -> bool:
     """Notes and minutes always; an unclassified document when its title or header says it is a meeting's."""
     if doc["kind"] in NOTES_KINDS:
         return True
-    if doc["kind"] not in ("other", None):
+    if doc["kind"] not in _UNCLASSIFIED:
         return False  # reports and guidance recommend; they do not record who agreed to do what
     return bool(_NOTES_TITLE.search(doc["title"] or "")) or "chair" in meta or "attendees" in meta
 
@@ -302,7 +305,7 @@ def _line_actions(raw: str) -> list[_Found]:
         _apply_details(item, details)
         if item.organisation is None:
             lead = re.match(r"^(.{3,80}?)\s+(?:to|will)\s+(\w.*)$", item.text)
-            if lead and infer_type(lead.group(1)) != "other":
+            if lead and infer_type(lead.group(1)) != OrgType.OTHER:
                 item.organisation = lead.group(1).strip()
                 item.text = lead.group(2)[0].upper() + lead.group(2)[1:]
         found.append(item)
@@ -344,7 +347,7 @@ def _apply_details(item: _Found, parts: list[str]) -> None:
                 item.organisation = value
         elif _safe_date(part):
             item.due = _safe_date(part)
-        elif infer_type(part) != "other":
+        elif infer_type(part) != OrgType.OTHER:
             item.organisation = part
         elif item.owner is None:
             item.owner = part
@@ -408,7 +411,7 @@ def _host_from(db: sqlite_utils.Database, meta: dict[str, str], orgs: list[str])
         return max(in_venue, key=len)
     chair_parts = [p.strip() for p in meta.get("chair", "").split(",")]
     for part in reversed(chair_parts[1:]):
-        if infer_type(part) != "other":
+        if infer_type(part) != OrgType.OTHER:
             return part
     return None
 
@@ -462,7 +465,7 @@ def _store(
 ) -> int:
     """Create the action or bring the matching one up to date; 1 if anything was written, else 0."""
     org_id = ensure_organisation(db, item.organisation, item.org_type) if item.organisation else default_org
-    source = f"{'tracker' if origin == 'tracker' else 'notes'} {doc['title']!r}"
+    source = f"{'tracker' if origin == LinkOrigin.TRACKER else 'notes'} {doc['title']!r}"
     existing = _match(db, org_id, item, roundtable_id, by_ref)
     if existing is None:
         remarks = "; ".join(item.remarks)
@@ -472,7 +475,7 @@ def _store(
             organisation=org_id,
             owner=item.owner,
             due=item.due,
-            status=item.status or "not_started",
+            status=item.status or Status.NOT_STARTED,
             percent=item.percent or 0,
             source_passage_id=item.passage_id,
             source_document_id=doc["id"],
@@ -519,7 +522,7 @@ def _update_existing(
     last = db.execute("SELECT max(at) FROM progress_updates WHERE action_id = ?", [action_id]).fetchone()[0]
     current = db.execute("SELECT status, percent FROM actions WHERE id = ?", [action_id]).fetchone()
     status = item.status or current[0]
-    percent = 100 if status == "done" else (current[1] if item.percent is None else item.percent)
+    percent = 100 if status == Status.DONE else (current[1] if item.percent is None else item.percent)
     # A snapshot older than the latest recorded update must not roll the status back.
     newer = not (at and last and at[:10] < last[:10])
     if newer and (status, percent) != tuple(current):
@@ -556,24 +559,19 @@ def _update_existing(
 
 def _link_recs(db: sqlite_utils.Database, action_id: int, numbers: list[int], origin: str) -> bool:
     """Confirmed links for the recommendation numbers a source states; a person's rejection stands."""
-    from knowledge.codebook import BUILTIN_SET
-
     added = False
     for number in numbers:
-        row = db.execute(
-            "SELECT r.id FROM recommendations r JOIN recommendation_sets s ON s.id = r.set_id"
-            " WHERE s.slug = ? AND r.number = ?",
-            [BUILTIN_SET, number],
-        ).fetchone()
-        if row is None:
-            continue
+        try:
+            rec_id = recommendation_id(db, number)
+        except LookupError:
+            continue  # a number the built-in set does not have
         state = db.execute(
             "SELECT state FROM action_recommendations WHERE action_id = ? AND recommendation_id = ?",
-            [action_id, row[0]],
+            [action_id, rec_id],
         ).fetchone()
-        if state and state[0] in ("confirmed", "rejected"):
+        if state and state[0] != LinkState.SUGGESTED:
             continue
-        link_recommendation(db, action_id, row[0], state="confirmed", origin=origin)
+        link_recommendation(db, action_id, rec_id, state=LinkState.CONFIRMED, origin=origin)
         added = True
     return added
 
@@ -615,7 +613,7 @@ def _import_tracker(
             draft=False,
             roundtable_id=None,
             default_org=doc.get("organisation_id"),
-            origin="tracker",
+            origin=LinkOrigin.TRACKER,
             by_ref=bool(has_id),
         )
     return count

@@ -17,11 +17,12 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from knowledge.db import DOCUMENT_KINDS, now_iso
+from knowledge.dates import now_iso
 from knowledge.ingest.base import IngestError, ParsedDocument, StoredPassage
 from knowledge.ingest.chunker import chunk
 from knowledge.ingest.common import cannot_read, check_file_size, failure_reason, one_line
 from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents
+from knowledge.vocab import DocumentKind, values
 
 Progress = Callable[[int, int, str], None]
 
@@ -162,8 +163,8 @@ class _Options:
 
 
 def _validate_kind(kind: str | None) -> str | None:
-    if kind is not None and kind not in DOCUMENT_KINDS:
-        raise ValueError(f"unknown document kind {kind!r}; use one of: {', '.join(DOCUMENT_KINDS)}")
+    if kind is not None and kind not in values(DocumentKind):
+        raise ValueError(f"unknown document kind {kind!r}; use one of: {', '.join(values(DocumentKind))}")
     return kind
 
 
@@ -190,9 +191,9 @@ def _store(
     """Document row, passages and post-import hook in ONE transaction; (document id, passages, actions)."""
     from knowledge.extract import extract_actions
 
-    kind = options.kind or parsed.kind or "other"
-    if kind not in DOCUMENT_KINDS:
-        kind = "other"
+    kind = options.kind or parsed.kind or DocumentKind.OTHER
+    if kind not in values(DocumentKind):
+        kind = DocumentKind.OTHER
     given_title = options.title if options.title and not from_jsonl else None
     title = given_title or parsed.title or Path(source_path).name
     parsed.title, parsed.kind = title, kind
@@ -588,3 +589,35 @@ def restore_document(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> int
                 ],
             )
     return doc_id
+
+
+def library_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Documents, passages, and passages with no stored vector for any model."""
+    docs = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    vectors = db.execute("SELECT count(*) FROM passage_vectors").fetchone()[0]
+    return {"documents": docs, "passages": passages, "unindexed": max(passages - vectors, 0)}
+
+
+def passage_context(db: sqlite_utils.Database, passage_id: int, around: int = 2) -> list[dict[str, Any]]:
+    """The passage with up to `around` passages either side of it in its document, in order."""
+    row = db.execute("SELECT document_id, ordinal FROM passages WHERE id = ?", [passage_id]).fetchone()
+    if row is None:
+        return []
+    return _rows(
+        db,
+        "SELECT id, text, page, section FROM passages WHERE document_id = ? AND ordinal BETWEEN ? AND ?"
+        " ORDER BY ordinal",
+        [row[0], row[1] - around, row[1] + around],
+    )
+
+
+def document_evidence_for(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
+    """The recommendations a document's passages are linked to as evidence (number, title)."""
+    return _rows(
+        db,
+        "SELECT DISTINCT r.number, r.title FROM evidence_links e"
+        " JOIN passages p ON p.id = e.passage_id JOIN recommendations r ON r.id = e.recommendation_id"
+        " WHERE p.document_id = ? ORDER BY r.number",
+        [document_id],
+    )

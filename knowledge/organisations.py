@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.db import ORG_TYPES, now_iso
+from knowledge.dates import now_iso
+from knowledge.vocab import OPEN_STATUSES, OrgType, Status, sql_in, values
 
 
 class UnknownOrganisation(LookupError):
@@ -19,52 +20,52 @@ class UnknownOrganisation(LookupError):
 
 # Ordered: the first pattern that matches decides. Acronyms are case-sensitive (so 'nice' in a name
 # is not NICE); phrases are wrapped in (?i:...) and match in any case.
-_TYPE_PATTERNS: list[tuple[str, str]] = [
+_TYPE_PATTERNS: list[tuple[str, OrgType]] = [
     # A legal suffix is decisive: "X Diagnostics Ltd" is a supplier whatever else its name says.
-    (r"(?i:\b(?:ltd|limited|plc|inc|llc|gmbh|corp|corporation|b\.?v|s\.?a|ag)\b\.?\s*$)", "vendor"),
+    (r"(?i:\b(?:ltd|limited|plc|inc|llc|gmbh|corp|corporation|b\.?v|s\.?a|ag)\b\.?\s*$)", OrgType.VENDOR),
     (
         r"\b(?:MHRA|NICE|CQC|HRA|ICO)\b|(?i:\bmedicines and healthcare products regulatory agency\b|"
         r"\bnational institute for health and care excellence\b|\bcare quality commission\b|"
         r"\bhealth research authority\b|\binformation commissioner)",
-        "regulator",
+        OrgType.REGULATOR,
     ),
     (
         r"\b(?:DHSC|HMT)\b|(?i:\bdepartment (?:of|for) health\b|\bhm treasury\b|\bcabinet office\b|"
         r"\bhm government\b|\boffice for life sciences\b)",
-        "government",
+        OrgType.GOVERNMENT,
     ),
     (
         r"\b(?:NHSE|HEE|NHSX)\b|(?i:\bnhs (?:england|resolution|digital|improvement|supply chain|"
         r"transformation directorate)\b|\bhealth education england\b|\bhealth innovation network\b)",
-        "national_body",
+        OrgType.NATIONAL_BODY,
     ),
     (
         r"\b(?:BMA|RCR|SoR)\b|(?i:\broyal college\b|\bsociety of radiographers\b|"
         r"\bbritish medical association\b|"
         r"\bbritish institute of radiology\b|\bfaculty of clinical informatics\b)",
-        "professional_body",
+        OrgType.PROFESSIONAL_BODY,
     ),
-    (r"(?i:\bimaging network\b|\bdiagnostic network\b|\bimaging alliance\b)", "imaging_network"),
-    (r"(?i:\bintegrated care system\b|\bICS\b)", "ics"),
-    (r"(?i:\bintegrated care board\b|\bICB\b)", "icb"),
+    (r"(?i:\bimaging network\b|\bdiagnostic network\b|\bimaging alliance\b)", OrgType.IMAGING_NETWORK),
+    (r"(?i:\bintegrated care system\b|\bICS\b)", OrgType.ICS),
+    (r"(?i:\bintegrated care board\b|\bICB\b)", OrgType.ICB),
     (
         r"(?i:\bnhs (?:foundation )?trust\b|\bnhs ft\b|\bfoundation trust\b|\bhospitals?\b|\binfirmary\b|"
         r"\bhealthcare trust\b|\bhealth and care trust\b)",
-        "trust",
+        OrgType.TRUST,
     ),
-    (r"(?i:\bhealthineers\b|\bhealthcare systems\b|\btechnologies\b)", "vendor"),
+    (r"(?i:\bhealthineers\b|\bhealthcare systems\b|\btechnologies\b)", OrgType.VENDOR),
 ]
 
 # Spellings people use for the types (tracker "Organisation type" columns, CLI arguments).
 _TYPE_WORDS = {
-    "icb": "integrated care board|ccg",
-    "ics": "integrated care system",
-    "trust": "nhs trust|foundation trust|nhs foundation trust|hospital|provider|ft",
-    "imaging_network": "imaging network|network",
-    "vendor": "supplier|industry|company",
-    "government": "department",
-    "national_body": "national body|arms length body",
-    "professional_body": "professional body|royal college",
+    OrgType.ICB: "integrated care board|ccg",
+    OrgType.ICS: "integrated care system",
+    OrgType.TRUST: "nhs trust|foundation trust|nhs foundation trust|hospital|provider|ft",
+    OrgType.IMAGING_NETWORK: "imaging network|network",
+    OrgType.VENDOR: "supplier|industry|company",
+    OrgType.GOVERNMENT: "department",
+    OrgType.NATIONAL_BODY: "national body|arms length body",
+    OrgType.PROFESSIONAL_BODY: "professional body|royal college",
 }
 _TYPE_SYNONYMS = {word: t for t, words in _TYPE_WORDS.items() for word in words.split("|")}
 
@@ -73,8 +74,8 @@ _NAME_REWRITES = [
     (r"\bnhs ft\b", "nhs foundation trust"),
     (r"\bfdn\b", "foundation"),
     (r"\bft$", "foundation trust"),
-    (r"\bintegrated care board\b", "icb"),
-    (r"\bintegrated care system\b", "ics"),
+    (r"\bintegrated care board\b", OrgType.ICB),
+    (r"\bintegrated care system\b", OrgType.ICS),
     (r"\blimited\b", "ltd"),
     (r"\bsaint\b", "st"),
     (r"^the ", ""),
@@ -86,7 +87,7 @@ def infer_type(name: str) -> str:
     for pattern, org_type in _TYPE_PATTERNS:
         if re.search(pattern, name):
             return org_type
-    return "other"
+    return OrgType.OTHER
 
 
 def parse_org_type(value: str | None) -> str | None:
@@ -94,8 +95,8 @@ def parse_org_type(value: str | None) -> str | None:
     if not value:
         return None
     key = " ".join(re.sub(r"[^a-z_ ]", " ", value.lower()).split())
-    if key in ORG_TYPES:
-        return key
+    if key in values(OrgType):
+        return OrgType(key)
     return _TYPE_SYNONYMS.get(key) or _TYPE_SYNONYMS.get(key.replace("_", " "))
 
 
@@ -149,7 +150,7 @@ def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | No
     found = find_organisation(db, name)
     org_type = parse_org_type(org_type) if org_type else None
     if found:
-        if org_type and found["type"] == "other" and org_type != "other":
+        if org_type and found["type"] == OrgType.OTHER and org_type != OrgType.OTHER:
             db.execute("UPDATE organisations SET type = ? WHERE id = ?", [org_type, found["id"]])
         return found["id"]
     return db.execute(
@@ -161,7 +162,7 @@ def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | No
 def _check_type(org_type: str) -> str:
     parsed = parse_org_type(org_type)
     if parsed is None:
-        raise ValueError(f"unknown organisation type {org_type!r}; use one of: {', '.join(ORG_TYPES)}")
+        raise ValueError(f"unknown organisation type {org_type!r}; use one of: {', '.join(values(OrgType))}")
     return parsed
 
 
@@ -216,7 +217,7 @@ def rename_organisation(db: sqlite_utils.Database, org: str | int, new_name: str
 
 
 def set_type(db: sqlite_utils.Database, org: str | int, org_type: str) -> None:
-    """Change an organisation's type (one of ORG_TYPES, or a common spelling of one)."""
+    """Change an organisation's type (one of vocab.OrgType, or a common spelling of one)."""
     checked = _check_type(org_type)
     db.execute("UPDATE organisations SET type = ? WHERE id = ?", [checked, resolve_organisation(db, org)])
 
@@ -275,7 +276,7 @@ def merge_organisations(db: sqlite_utils.Database, keep: str | int, duplicate: s
         parent_id = kept["parent_id"]
         if parent_id == dup_id or parent_id is None:
             parent_id = dup["parent_id"] if dup["parent_id"] != keep_id else None
-        org_type = kept["type"] if kept["type"] != "other" else dup["type"]
+        org_type = kept["type"] if kept["type"] != OrgType.OTHER else dup["type"]
         db.execute(
             "UPDATE organisations SET parent_id = ?, type = ?, contact_role = coalesce(contact_role, ?)"
             " WHERE id = ?",
@@ -297,12 +298,12 @@ def delete_organisation(db: sqlite_utils.Database, org: str | int) -> None:
 def list_organisations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every organisation, by name, with its parent's name and action counts (actions, open, done)."""
     rows = db.query(
-        """
+        f"""
         SELECT o.id, o.name, o.type, o.parent_id, p.name AS parent, o.contact_role, o.created_at,
                count(a.id) AS actions,
-               coalesce(sum(a.status IN ('not_started', 'planned', 'in_progress', 'blocked')), 0) AS open,
-               coalesce(sum(a.status = 'done'), 0) AS done,
-               coalesce(sum(a.status = 'blocked'), 0) AS blocked
+               coalesce(sum(a.status IN {sql_in(OPEN_STATUSES)}), 0) AS open,
+               coalesce(sum(a.status = '{Status.DONE}'), 0) AS done,
+               coalesce(sum(a.status = '{Status.BLOCKED}'), 0) AS blocked
         FROM organisations o
         LEFT JOIN organisations p ON p.id = o.parent_id
         LEFT JOIN actions a ON a.organisation_id = o.id
@@ -320,3 +321,9 @@ def organisation_tree(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         parent = nodes.get(node["parent_id"])
         (parent["children"] if parent else roots).append(node)
     return roots
+
+
+def organisation_id_named(db: sqlite_utils.Database, name: str) -> int | None:
+    """The id of the organisation with exactly this name (any case); None when there is none."""
+    row = db.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", [name.strip()]).fetchone()
+    return row[0] if row else None

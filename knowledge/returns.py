@@ -11,8 +11,8 @@ from typing import Any
 import sqlite_utils
 
 from knowledge.actions import list_actions, parse_percent, parse_status, update_progress
-from knowledge.db import ACTION_STATUSES
 from knowledge.organisations import resolve_organisation
+from knowledge.vocab import Status, values
 
 HEADERS = [
     "Action ID",
@@ -133,6 +133,32 @@ def import_return(
     return report
 
 
+def _identify(db: sqlite_utils.Database, raw_id: str, seen: set[int]) -> tuple[int, str | None]:
+    """The row's action id and its organisation's name; ValueError (the reason) when the row names none."""
+    try:
+        action_id = int(float(raw_id))
+    except ValueError:
+        raise ValueError(f"action id {raw_id!r} is not a number" if raw_id else "no action id") from None
+    action = db.execute(
+        "SELECT o.name FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id WHERE a.id = ?",
+        [action_id],
+    ).fetchone()
+    if action is None:
+        raise ValueError(f"no action with id {action_id} in this database")
+    if action_id in seen:
+        raise ValueError(f"action {action_id} appears more than once; only the first row counts")
+    seen.add(action_id)
+    return action_id, action[0]
+
+
+def _row_change(raw_status: str, raw_percent: str) -> tuple[str | None, int | None]:
+    """The status and percent a row asks for (None: left blank); ValueError when one is not readable."""
+    status = parse_status(raw_status) if raw_status else None
+    if raw_status and status is None:
+        raise ValueError(f"unknown status {raw_status!r}; use one of {', '.join(values(Status))}")
+    return status, parse_percent(raw_percent)
+
+
 def _apply_row(
     db: sqlite_utils.Database,
     row: dict[str, Any],
@@ -149,62 +175,30 @@ def _apply_row(
 
     if not any(str(v or "").strip() for k, v in row.items() if k is not None):
         return  # a blank line in the sheet
-    raw_id = cell("id")
     try:
-        action_id = int(float(raw_id))
-    except ValueError:
-        report.problems.append(
-            f"row {line}: action id {raw_id!r} is not a number" if raw_id else f"row {line}: no action id"
-        )
-        return
-    action = db.execute(
-        "SELECT a.status, a.percent, o.name FROM actions a"
-        " LEFT JOIN organisations o ON o.id = a.organisation_id WHERE a.id = ?",
-        [action_id],
-    ).fetchone()
-    if action is None:
-        report.problems.append(f"row {line}: no action with id {action_id} in this database")
-        return
-    if action_id in seen:
-        report.problems.append(
-            f"row {line}: action {action_id} appears more than once; only the first row counts"
-        )
-        return
-    seen.add(action_id)
-    raw_status, raw_percent, note = cell("status"), cell("percent"), cell("note") or None
-    status = parse_status(raw_status) if raw_status else None
-    if raw_status and status is None:
-        report.problems.append(
-            f"row {line} (action {action_id}): unknown status {raw_status!r};"
-            f" use one of {', '.join(ACTION_STATUSES)}"
-        )
-        return
-    try:
-        percent = parse_percent(raw_percent)
+        action_id, organisation = _identify(db, cell("id"), seen)
     except ValueError as exc:
-        report.problems.append(f"row {line} (action {action_id}): {exc}")
+        report.problems.append(f"row {line}: {exc}")
         return
-    if status is None and percent is None and note is None:
-        report.unchanged.append(action_id)
-        return
+    note = cell("note") or None
     try:
+        status, percent = _row_change(cell("status"), cell("percent"))
+        if status is None and percent is None and note is None:
+            report.unchanged.append(action_id)
+            return
         with db.atomic():  # a savepoint: a refused row leaves nothing behind
             result = update_progress(
-                db, action_id, status=status, percent=percent, note=note, who=who or action[2], at=at
+                db, action_id, status=status, percent=percent, note=note, who=who or organisation, at=at
             )
     except ValueError as exc:
         report.problems.append(f"row {line} (action {action_id}): {exc}")
         return
+    _record(report, result, note)
+
+
+def _record(report: ReturnReport, result: dict[str, Any], note: str | None) -> None:
     if result["id"] is None:
-        report.unchanged.append(action_id)
-    else:
-        report.updated.append(
-            {
-                "action_id": action_id,
-                "old_status": result["old_status"],
-                "new_status": result["new_status"],
-                "old_percent": result["old_percent"],
-                "new_percent": result["new_percent"],
-                "note": note,
-            }
-        )
+        report.unchanged.append(result["action_id"])
+        return
+    keys = ("action_id", "old_status", "new_status", "old_percent", "new_percent")
+    report.updated.append({**{key: result[key] for key in keys}, "note": note})

@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.db import now_iso
+from knowledge.dates import now_iso
+from knowledge.vocab import Status
 
 
 def create_roundtable(
@@ -76,7 +77,8 @@ def _shape(db: sqlite_utils.Database, row: dict[str, Any]) -> dict[str, Any]:
         )
     ]
     counts = db.execute(
-        "SELECT count(*), coalesce(sum(status = 'done'), 0), coalesce(sum(status = 'blocked'), 0),"
+        f"SELECT count(*), coalesce(sum(status = '{Status.DONE}'), 0),"
+        f" coalesce(sum(status = '{Status.BLOCKED}'), 0),"
         " coalesce(sum(draft), 0) FROM actions WHERE roundtable_id = ?",
         [row["id"]],
     ).fetchone()
@@ -94,3 +96,8 @@ def list_roundtables(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every roundtable, newest first, shaped as get_roundtable."""
     rows = db.query("SELECT * FROM roundtables ORDER BY date DESC, id DESC")
     return [_shape(db, r) for r in rows]
+
+
+def roundtable_choices(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every roundtable's id, title and date, oldest first (for a pick list)."""
+    return [dict(r) for r in db.query("SELECT id, title, date FROM roundtables ORDER BY date")]

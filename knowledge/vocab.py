@@ -1,7 +1,8 @@
-"""The record's vocabulary: statuses, organisation types, document kinds, report kinds, RAG and link states."""
+"""The record's vocabulary: statuses, organisation types, document kinds, report kinds, RAG, link states."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 # Each enum's value is what the database stores and the command line accepts; StrEnum members compare equal
@@ -108,6 +109,10 @@ class DocumentKind(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+# The kinds that record a meeting: who agreed to do what (actions are drafted from them).
+NOTES_KINDS: tuple[DocumentKind, ...] = (DocumentKind.ROUNDTABLE_NOTES, DocumentKind.MINUTES)
+
+
 class Rag(StrEnum):
     """A red/amber/green rating of an action (grey: dropped)."""
 
@@ -160,6 +165,7 @@ def values(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 
-def sql_in(enum: type[StrEnum]) -> str:
-    """An SQL list literal of an enum's values, for CHECK (col IN ...) in migrations."""
-    return "(" + ", ".join(f"'{v}'" for v in values(enum)) + ")"
+def sql_in(members: Iterable[StrEnum]) -> str:
+    """An SQL list literal of an enum's values (or of some members, e.g. OPEN_STATUSES), in order: for
+    CHECK (col IN ...) in migrations and for status filters in queries."""
+    return "(" + ", ".join(f"'{member.value}'" for member in members) + ")"

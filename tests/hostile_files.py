@@ -10,9 +10,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pdfs
+
 TEXT_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".csv", ".jsonl")
 EXTENSIONS = (*TEXT_EXTENSIONS, ".pdf", ".docx")
-GOOD_PDF = "004-pdflatex-4-pages.pdf"  # in ../shared/fixtures/pdf
 
 SENTENCE = "The integrated care board agreed to publish its digital procurement strategy by March."
 
@@ -37,44 +38,7 @@ class Case:
 def pdf_bytes(lines: list[str], image_bytes: int = 0, seed: int = 1) -> bytes:
     """A one-page PDF with the given lines of Helvetica text and, optionally, an RGB image of about
     image_bytes bytes of noise (a scan, as far as size goes)."""
-    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({_pdf_escape(line)}) ' " for line in lines) + "ET"
-    resources = "/Font << /F1 4 0 R >>"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        None,  # the page, below
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    if image_bytes:
-        side = int((image_bytes / 3) ** 0.5)
-        pixels = random.Random(seed).randbytes(side * side * 3)
-        header = f"<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceRGB"
-        objects.append(_stream(header.encode() + b" /BitsPerComponent 8", pixels))
-        resources += f" /XObject << /Im1 {len(objects)} 0 R >>"
-        content = "q 400 0 0 400 100 100 cm /Im1 Do Q " + content
-    objects.append(_stream(b"<<", content.encode("latin-1")))
-    objects[2] = (
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << {resources} >>"
-        f" /Contents {len(objects)} 0 R >>"
-    ).encode()
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
-def _pdf_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-def _stream(dictionary_start: bytes, data: bytes) -> bytes:
-    return dictionary_start + f" /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
+    return pdfs.pdf_bytes([lines], image_bytes=image_bytes, seed=seed)
 
 
 def docx_bytes(paragraphs: list[str], title: str = "Board paper") -> bytes:
@@ -267,13 +231,95 @@ def _odd() -> list[Case]:
     ]
 
 
-def write_hostile(folder: Path, shared: Path, seed: int = 7) -> list[Case]:
+# -- files from real organisations (issue 16) ---------------------------------------------------------
+
+
+def late_quote_csv(rows_before: int = 300) -> bytes:
+    """An Excel-style tracker whose first doubled quote (and first quoted comma) comes after 10,000
+    characters, past any sample a dialect sniffer would read."""
+    lines = ["Organisation,Action,Owner,Due,Status"]
+    row = "Trust {0},Plain action number {0} of the tracker,Lead {0},2024-06-30,planned"
+    lines += [row.format(i) for i in range(rows_before)]
+    lines.append(
+        'Westmoor Trust,"Adopt the ""AI first"" policy, then review it",Head of Digital,2024-09-30,blocked'
+    )
+    lines.append("Kingsbridge Trust,Write the job plans,Radiology Manager,2024-10-01,done")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def encrypted_pdf(lines: list[str], user_password: str = "", owner_password: str = "owner") -> bytes:
+    """A PDF encrypted with AES-256 by pypdf's own writer; an empty user password opens it without asking."""
+    import pypdf
+
+    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes(lines)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def glyph_name_pdf(text: str, ascii_codes: bool = True) -> bytes:
+    """A one-page PDF whose font has no Unicode map and names every glyph /gNN, so pypdf reads "/g79/g118...".
+    With ascii_codes the byte codes are the letters' own (PDFium then reads the text); otherwise they are
+    1, 2, 3... and no reader can recover the letters."""
+    letters = sorted(set(text))
+    codes = {c: (ord(c) if ascii_codes else i + 1) for i, c in enumerate(letters)}
+    shown = "".join(c if ascii_codes and c not in "()\\" else f"\\{codes[c]:03o}" for c in text)
+    diffs = " ".join(f"{codes[c]} /g{codes[c]}" for c in letters)
+    content = f"BT /F1 12 Tf 72 720 Td ({shown}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >>"
+        b" /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+Custom /Encoding << /Type /Encoding"
+        b" /Differences [" + diffs.encode() + b"] >> >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def docx_with_comment() -> bytes:
+    """A Word document with an XML comment and a processing instruction among the body's paragraphs."""
+    return docx_with_body(
+        "<!-- written by a converter --><w:p><w:r><w:t>Commented Word paragraph survives.</w:t></w:r></w:p>"
+        "<?producer legacy?><w:p><w:r><w:t>" + SENTENCE + "</w:t></w:r></w:p><!-- end -->"
+    )
+
+
+def _real_world() -> list[Case]:
+    """The kinds issue 16 found in real organisations' files: each good one imports, each bad one is named."""
+    return [
+        Case("late-quote-tracker.csv", late_quote_csv(), None, 'Adopt the "AI first" policy'),
+        Case(
+            "aes-owner-only.pdf",
+            encrypted_pdf(["Owner password only, opened without asking.", SENTENCE]),
+            None,
+            "Owner password only",
+        ),
+        Case("aes-user-password.pdf", encrypted_pdf([SENTENCE], user_password="secret"), "encrypted PDF"),
+        Case("glyph-names-recoverable.pdf", glyph_name_pdf("Overview of the pilot"), None, "Overview of the"),
+        Case("glyph-names-only.pdf", glyph_name_pdf("Unmapped font", ascii_codes=False), "glyph names"),
+        Case("comment-in-body.docx", docx_with_comment(), None, "Commented Word paragraph"),
+    ]
+
+
+def write_hostile(folder: Path, seed: int = 7) -> list[Case]:
     """Write every hostile case but the huge files into folder; returns what each must do."""
     rng = random.Random(seed)
-    good_pdf = (shared / "fixtures" / "pdf" / GOOD_PDF).read_bytes()
+    good_pdf = pdfs.four_page_pdf()
     good_docx = docx_bytes([f"Good Word paragraph. {SENTENCE}"])
     cases = _per_extension(rng, good_pdf, good_docx) + _wrongly_named(good_pdf, good_docx)
-    cases += _encodings() + _nested() + _odd()
+    cases += _encodings() + _nested() + _odd() + _real_world()
     for case in cases:
         (folder / case.name).write_bytes(case.data)
     return cases + _raw_name(folder) + _links(folder)

@@ -18,14 +18,14 @@ from knowledge.actions import (
     link_evidence,
     link_recommendation,
     list_actions,
-    parse_date,
     parse_status,
     recommendation_id,
     reject_link,
     set_stale_days,
     update_progress,
 )
-from knowledge.db import ACTION_STATUSES
+from knowledge.dates import parse_date
+from knowledge.vocab import Status, values
 
 TODAY = date(2024, 6, 1)
 
@@ -36,7 +36,7 @@ def _action(db, status="not_started", **kw):
     return create_action(db, status=status, at="2024-05-01", **kw)
 
 
-ALL_PAIRS = [(a, b) for a in ACTION_STATUSES for b in ACTION_STATUSES if a != b]
+ALL_PAIRS = [(a, b) for a in values(Status) for b in values(Status) if a != b]
 
 
 @pytest.mark.parametrize(("old", "new"), ALL_PAIRS)

@@ -10,15 +10,9 @@ import threading
 import pytest
 from conftest import insert_document, version_one_database
 
-from desktop.cli import main
 from knowledge.backup import backup_database, inspect_database
-from knowledge.db import SCHEMA_VERSION, DatabaseError, backup_folder, open_db, schema_version
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from knowledge.db import SCHEMA_VERSION, DatabaseError, backup_folder, schema_version
+from knowledge.workspace import open_db
 
 
 def titles(path) -> list[str]:
@@ -38,41 +32,41 @@ def two_documents(db_path):
     return db_path
 
 
-def test_backup_restore_and_undo_round_trip(capsys, two_documents, tmp_path):
+def test_backup_restore_and_undo_round_trip(run_cli, two_documents, tmp_path):
     db_path, backup = two_documents, tmp_path / "saved.db"
-    code, _, err = run(capsys, "--db", db_path, "backup", backup)
+    code, _, err = run_cli("--db", db_path, "backup", backup)
     assert code == 0 and "2 documents" in err
     assert inspect_database(backup).documents == 2
 
-    run(capsys, "--db", db_path, "delete", "1")
+    run_cli("--db", db_path, "delete", "1")
     assert titles(db_path) == ["Data report"]
 
-    code, _, err = run(capsys, "--db", db_path, "restore", backup)
+    code, _, err = run_cli("--db", db_path, "restore", backup)
     assert code == 0, err
     assert titles(db_path) == ["Data report", "Indemnity review"]
     # The replaced contents were kept, and the message says how to get them back.
     undo = re.search(r"saved in (\S+\.db)", err).group(1)
     assert titles(undo) == ["Data report"]
-    code, _, err = run(capsys, "--db", db_path, "restore", undo)
+    code, _, err = run_cli("--db", db_path, "restore", undo)
     assert code == 0 and titles(db_path) == ["Data report"]
-    code, out, _ = run(capsys, "--db", db_path, "check")
+    code, out, _ = run_cli("--db", db_path, "check")
     assert code == 0 and "ok" in out
 
 
-def test_backup_never_overwrites_by_accident(capsys, two_documents, tmp_path):
+def test_backup_never_overwrites_by_accident(run_cli, two_documents, tmp_path):
     target = tmp_path / "copy.db"
     target.write_text("something precious")
-    code, _, err = run(capsys, "--db", two_documents, "backup", target)
+    code, _, err = run_cli("--db", two_documents, "backup", target)
     assert code == 1 and "--force" in err and target.read_text() == "something precious"
-    assert run(capsys, "--db", two_documents, "backup", target, "--force")[0] == 0
+    assert run_cli("--db", two_documents, "backup", target, "--force")[0] == 0
     assert inspect_database(target).documents == 2
     # Into a folder: a dated file of its own.
     folder = tmp_path / "backups"
     folder.mkdir()
-    assert run(capsys, "--db", two_documents, "backup", folder)[0] == 0
+    assert run_cli("--db", two_documents, "backup", folder)[0] == 0
     assert [p.suffix for p in folder.iterdir()] == [".db"]
     # The database itself is never the target.
-    code, _, err = run(capsys, "--db", two_documents, "backup", two_documents, "--force")
+    code, _, err = run_cli("--db", two_documents, "backup", two_documents, "--force")
     assert code == 1 and "itself" in err and titles(two_documents) == ["Data report", "Indemnity review"]
 
 
@@ -108,11 +102,11 @@ def _other_program(path):
     ],
     ids=["text", "other-program", "newer", "truncated", "missing"],
 )
-def test_restore_refuses_unfit_files_and_changes_nothing(capsys, two_documents, tmp_path, spoil, reason):
+def test_restore_refuses_unfit_files_and_changes_nothing(run_cli, two_documents, tmp_path, spoil, reason):
     candidate = tmp_path / "candidate.db"
-    run(capsys, "--db", two_documents, "backup", candidate)
+    run_cli("--db", two_documents, "backup", candidate)
     spoil(candidate)
-    code, out, err = run(capsys, "--db", two_documents, "restore", candidate)
+    code, out, err = run_cli("--db", two_documents, "restore", candidate)
     assert code == 1 and reason in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert titles(two_documents) == ["Data report", "Indemnity review"]
@@ -163,11 +157,11 @@ def test_a_migration_is_preceded_by_an_automatic_backup(tmp_path):
     assert not backup_folder(tmp_path / "new.db").exists()
 
 
-def test_restoring_an_old_backup_upgrades_it(capsys, db_path, tmp_path):
+def test_restoring_an_old_backup_upgrades_it(run_cli, db_path, tmp_path):
     old = tmp_path / "old-backup.db"
     version_one_database(old)
     open_db(db_path).conn.close()
-    code, _, err = run(capsys, "--db", db_path, "restore", old)
+    code, _, err = run_cli("--db", db_path, "restore", old)
     assert code == 0 and "upgraded" in err
     db = open_db(db_path)
     assert schema_version(db) == SCHEMA_VERSION
@@ -177,7 +171,7 @@ def test_restoring_an_old_backup_upgrades_it(capsys, db_path, tmp_path):
     db.conn.close()
 
 
-def test_search_after_restore_uses_the_restored_passages(capsys, db_path, tmp_path, hashing_embedder):
+def test_search_after_restore_uses_the_restored_passages(run_cli, db_path, tmp_path, hashing_embedder):
     """SQLite reuses the ids of deleted passages: an index kept from before the restore would hold the
     vectors of other text under the same ids, and rank the wrong passages."""
     indemnity = "medical indemnity liability insurance clarified"
@@ -186,23 +180,23 @@ def test_search_after_restore_uses_the_restored_passages(capsys, db_path, tmp_pa
     insert_document(db, "Indemnity review", [indemnity])
     insert_document(db, "Data report", [synthetic])
     db.conn.close()
-    run(capsys, "--db", db_path, "index")
-    run(capsys, "--db", db_path, "backup", tmp_path / "before.db")
-    run(capsys, "--db", db_path, "delete", "1", "2")
+    run_cli("--db", db_path, "index")
+    run_cli("--db", db_path, "backup", tmp_path / "before.db")
+    run_cli("--db", db_path, "delete", "1", "2")
     db = open_db(db_path)
     insert_document(db, "Later data note", [synthetic])  # takes passage id 1
     insert_document(db, "Later indemnity note", [indemnity])  # takes passage id 2
     db.conn.close()
-    run(capsys, "--db", db_path, "index")
+    run_cli("--db", db_path, "index")
 
-    assert run(capsys, "--db", db_path, "restore", tmp_path / "before.db")[0] == 0
-    code, out, _ = run(capsys, "--db", db_path, "search", indemnity, "--mode", "semantic", "--json")
+    assert run_cli("--db", db_path, "restore", tmp_path / "before.db")[0] == 0
+    code, out, _ = run_cli("--db", db_path, "search", indemnity, "--mode", "semantic", "--json")
     assert code == 0
     assert [r["title"] for r in json.loads(out)["results"]] == ["Indemnity review", "Data report"]
 
 
-def test_check_reports_a_missing_database(capsys, tmp_path):
-    code, _, err = run(capsys, "--db", tmp_path / "absent.db", "check")
+def test_check_reports_a_missing_database(run_cli, tmp_path):
+    code, _, err = run_cli("--db", tmp_path / "absent.db", "check")
     assert code == 1 and "no database" in err
     assert not (tmp_path / "absent.db").exists()
 
@@ -232,22 +226,22 @@ def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch)
     db.conn.close()
 
 
-def test_a_damaged_database_is_named_as_such_and_left_untouched(capsys, two_documents):
+def test_a_damaged_database_is_named_as_such_and_left_untouched(run_cli, two_documents):
     db_path = two_documents
     data = db_path.read_bytes()
     db_path.write_bytes(data[: len(data) // 2])
     damaged = db_path.read_bytes()
     for command in (["documents"], ["check"], ["search", "indemnity"]):
-        code, _, err = run(capsys, "--db", db_path, *command)
+        code, _, err = run_cli("--db", db_path, *command)
         assert code == 1 and "is damaged" in err and "restore a backup" in err, err
         assert len(err.strip().splitlines()) == 1
     assert db_path.read_bytes() == damaged  # nothing was written to it
 
 
-def test_a_backup_that_cannot_be_written_is_one_line(capsys, two_documents, tmp_path):
+def test_a_backup_that_cannot_be_written_is_one_line(run_cli, two_documents, tmp_path):
     # Missing folders on the way are created.
-    assert run(capsys, "--db", two_documents, "backup", tmp_path / "new" / "folder" / "x.db")[0] == 0
+    assert run_cli("--db", two_documents, "backup", tmp_path / "new" / "folder" / "x.db")[0] == 0
     # A path through a file cannot be written, whoever runs the test (root ignores permissions).
     (tmp_path / "blocked").write_text("a file, not a folder")
-    code, _, err = run(capsys, "--db", two_documents, "backup", tmp_path / "blocked" / "x.db")
+    code, _, err = run_cli("--db", two_documents, "backup", tmp_path / "blocked" / "x.db")
     assert code == 1 and err.startswith("roundtable: cannot write") and len(err.strip().splitlines()) == 1

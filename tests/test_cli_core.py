@@ -10,14 +10,8 @@ import pytest
 from desktop.cli import main
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_recommendations_json_lists_nine_in_our_words(capsys, db_path):
-    code, out, _ = run(capsys, "--db", db_path, "recommendations", "--json")
+def test_recommendations_json_lists_nine_in_our_words(run_cli, db_path):
+    code, out, _ = run_cli("--db", db_path, "recommendations", "--json")
     assert code == 0
     recs = json.loads(out)
     assert [r["number"] for r in recs] == list(range(1, 10))
@@ -29,35 +23,35 @@ def test_recommendations_json_lists_nine_in_our_words(capsys, db_path):
     assert all(article_sentence not in r["summary"] for r in recs)
 
 
-def test_default_database_comes_from_environment(capsys, tmp_path, monkeypatch):
+def test_default_database_comes_from_environment(run_cli, tmp_path, monkeypatch):
     target = tmp_path / "env.db"
     monkeypatch.setenv("ROUNDTABLE_DB", str(target))
-    code, _, _ = run(capsys, "recommendations")
+    code, _, _ = run_cli("recommendations")
     assert code == 0 and target.exists()
 
 
-def test_a_folder_as_database_is_a_clear_error(capsys, tmp_path):
-    code, _, err = run(capsys, "--db", tmp_path, "recommendations")
+def test_a_folder_as_database_is_a_clear_error(run_cli, tmp_path):
+    code, _, err = run_cli("--db", tmp_path, "recommendations")
     assert code == 1
     assert "is a folder" in err and "Traceback" not in err
 
 
-def test_a_file_that_is_not_a_database_is_refused_and_left_alone(capsys, tmp_path):
+def test_a_file_that_is_not_a_database_is_refused_and_left_alone(run_cli, tmp_path):
     bogus = tmp_path / "notes.db"
     bogus.write_text("these are my notes, not a database\n" * 50)
     before = bogus.read_bytes()
-    code, _, err = run(capsys, "--db", bogus, "recommendations")
+    code, _, err = run_cli("--db", bogus, "recommendations")
     assert code == 1
     assert "not a Roundtable Desk database" in err
     assert bogus.read_bytes() == before
 
 
-def test_a_database_from_a_newer_version_is_refused(capsys, db_path):
-    run(capsys, "--db", db_path, "recommendations")
+def test_a_database_from_a_newer_version_is_refused(run_cli, db_path):
+    run_cli("--db", db_path, "recommendations")
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA user_version = 999")
     conn.close()
-    code, _, err = run(capsys, "--db", db_path, "recommendations")
+    code, _, err = run_cli("--db", db_path, "recommendations")
     assert code == 1 and "newer" in err
 
 

@@ -9,12 +9,6 @@ import pytest
 from desktop.cli import main
 
 
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def _documents(db) -> int:
     conn = sqlite3.connect(db)
     try:
@@ -23,14 +17,14 @@ def _documents(db) -> int:
         conn.close()
 
 
-def test_import_corpus_and_pdfs_then_reimport(tmp_path, shared, capsys):
+@pytest.mark.shared
+def test_import_corpus_and_pdfs_then_reimport(tmp_path, shared, corpus, run_cli):
     db = tmp_path / "x.db"
-    code, out, err = _run(
-        capsys,
+    code, out, err = run_cli(
         "--db",
         str(db),
         "import",
-        str(shared / "corpus"),
+        str(corpus),
         str(shared / "fixtures" / "pdf"),
         "--no-index",
     )
@@ -70,12 +64,11 @@ def test_import_corpus_and_pdfs_then_reimport(tmp_path, shared, capsys):
     finally:
         conn.close()
 
-    code, out, err = _run(
-        capsys,
+    code, out, err = run_cli(
         "--db",
         str(db),
         "import",
-        str(shared / "corpus"),
+        str(corpus),
         str(shared / "fixtures" / "pdf"),
         "--no-index",
     )
@@ -84,14 +77,14 @@ def test_import_corpus_and_pdfs_then_reimport(tmp_path, shared, capsys):
     assert f"skipped {count} already imported" in err.strip().splitlines()[-1]
 
 
-def test_missing_path_unsupported_file_and_empty_folder(tmp_path, capsys):
+def test_missing_path_unsupported_file_and_empty_folder(tmp_path, run_cli):
     db = tmp_path / "x.db"
     odd = tmp_path / "sheet.xyz"
     odd.write_text("x", encoding="utf-8")
     empty = tmp_path / "empty"
     empty.mkdir()
-    code, out, err = _run(
-        capsys, "--db", str(db), "import", str(tmp_path / "nope.pdf"), str(odd), str(empty), "--no-index"
+    code, out, err = run_cli(
+        "--db", str(db), "import", str(tmp_path / "nope.pdf"), str(odd), str(empty), "--no-index"
     )
     assert code == 1
     assert "nope.pdf: no such file or folder" in err
@@ -101,15 +94,13 @@ def test_missing_path_unsupported_file_and_empty_folder(tmp_path, capsys):
     assert _documents(db) == 0
 
 
-def test_all_good_exits_zero_and_bad_options_exit_two(tmp_path, capsys, shared):
+def test_all_good_exits_zero_and_bad_options_exit_two(tmp_path, run_cli, corpus):
     db = tmp_path / "x.db"
-    code, out, err = _run(capsys, "--db", str(db), "import", str(shared / "corpus"), "--no-index")
+    code, out, err = run_cli("--db", str(db), "import", str(corpus), "--no-index")
     assert code == 0
     assert err.strip().splitlines()[-1].startswith("imported 3 document(s)")
-    code, out, err = _run(
-        capsys, "--db", str(db), "import", str(shared / "corpus"), "--date", "2024-13-45", "--no-index"
-    )
+    code, out, err = run_cli("--db", str(db), "import", str(corpus), "--date", "2024-13-45", "--no-index")
     assert code == 2 and "is not a date" in err and "Traceback" not in err
     with pytest.raises(SystemExit) as info:
-        main(["--db", str(db), "import", str(shared / "corpus"), "--kind", "memo"])
+        main(["--db", str(db), "import", str(corpus), "--kind", "memo"])
     assert info.value.code == 2

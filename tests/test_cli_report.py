@@ -11,23 +11,17 @@ import pytest
 
 from desktop.cli import main
 from indexes.embedder import HashingEmbedder, set_embedder
-from knowledge.db import open_db
 from knowledge.library import import_paths
+from knowledge.workspace import open_db
 
 SECRETS = ("jamie.fletcher@harbourside-icb.example.nhs.uk", "01632 960 412", "485 777 3457")
 
 
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
-def corpus_path(db_path, shared):
-    """A database file holding the shared corpus (keyword index only: no model needed)."""
+def corpus_path(db_path, corpus):
+    """A database file holding the project's corpus (keyword index only: no model needed)."""
     db = open_db(db_path)
-    import_paths(db, [shared / "corpus"])
+    import_paths(db, [corpus])
     db.conn.close()
     return db_path
 
@@ -49,11 +43,11 @@ def document_titles(path) -> set[str]:
 
 
 def test_export_recommendation_writes_markdown_and_html_that_cite_their_sources(
-    capsys, corpus_path, tmp_path
+    run_cli, corpus_path, tmp_path
 ):
     out, html_out = tmp_path / "r9.md", tmp_path / "r9.html"
-    code, stdout, err = run(
-        capsys, "--db", corpus_path, "export", "recommendation", "9", "--out", out, "--html", html_out
+    code, stdout, err = run_cli(
+        "--db", corpus_path, "export", "recommendation", "9", "--out", out, "--html", html_out
     )
     assert code == 0, err
     assert stdout == ""
@@ -71,25 +65,24 @@ def test_export_recommendation_writes_markdown_and_html_that_cite_their_sources(
     assert root.find("head/title").text == "Recommendation 9: System-level procurement and unified IG"
 
 
-def test_export_prints_markdown_when_no_file_is_given(capsys, corpus_path):
-    code, stdout, _ = run(capsys, "--db", corpus_path, "export", "organisation", "Moorland ICB")
+def test_export_prints_markdown_when_no_file_is_given(run_cli, corpus_path):
+    code, stdout, _ = run_cli("--db", corpus_path, "export", "organisation", "Moorland ICB")
     assert code == 0
     assert stdout.startswith("# Moorland ICB")
     assert "Agree a joint procurement approach" in stdout
 
 
-def test_export_roundtable_by_id(capsys, corpus_path):
-    code, stdout, _ = run(capsys, "--db", corpus_path, "export", "roundtable", "1", "--evidence", "none")
+def test_export_roundtable_by_id(run_cli, corpus_path):
+    code, stdout, _ = run_cli("--db", corpus_path, "export", "roundtable", "1", "--evidence", "none")
     assert code == 0
     assert "**Chair:** Dr Amara Okafor" in stdout
     assert "| A8 | Riverside Imaging Network |" in stdout
 
 
-def test_briefing_redact_removes_the_notes_identifiers(capsys, corpus_path, tmp_path):
+def test_briefing_redact_removes_the_notes_identifiers(run_cli, corpus_path, tmp_path):
     plain, redacted = tmp_path / "plain.md", tmp_path / "redacted.md"
-    assert run(capsys, "--db", corpus_path, "export", "briefing", "--out", plain)[0] == 0
-    code, _, _ = run(
-        capsys,
+    assert run_cli("--db", corpus_path, "export", "briefing", "--out", plain)[0] == 0
+    code, _, _ = run_cli(
         "--db",
         corpus_path,
         "export",
@@ -106,13 +99,18 @@ def test_briefing_redact_removes_the_notes_identifiers(capsys, corpus_path, tmp_
     for secret in SECRETS:
         assert secret in plain_text
         assert secret not in redacted_text and secret not in html
-    assert "Redacted for onward circulation: 3 items" in redacted_text
+    # The three identifiers, and (issue 16) the chair and note-taker named in the notes: three names.
+    assert (
+        "Redacted for onward circulation: 6 items (1 NHS number, 1 e-mail address, 1 phone number, 3 names)"
+        in redacted_text
+    )
+    assert "Amara Okafor" not in redacted_text and "Jamie Fletcher" not in redacted_text
     ET.fromstring(html)
 
 
-def test_briefing_since_date(capsys, corpus_path):
-    code, stdout, _ = run(
-        capsys, "--db", corpus_path, "export", "briefing", "--since", "2024-05-01", "--as-at", "2024-05-10"
+def test_briefing_since_date(run_cli, corpus_path):
+    code, stdout, _ = run_cli(
+        "--db", corpus_path, "export", "briefing", "--since", "2024-05-01", "--as-at", "2024-05-10"
     )
     assert code == 0
     assert "## What changed since 2024-05-01" in stdout
@@ -130,8 +128,8 @@ def test_briefing_since_date(capsys, corpus_path):
         (["export", "briefing", "extra"], 2, "export briefing takes no target"),
     ],
 )
-def test_export_errors_are_one_clear_line(capsys, corpus_path, argv, code, message):
-    got, stdout, err = run(capsys, "--db", corpus_path, *argv)
+def test_export_errors_are_one_clear_line(run_cli, corpus_path, argv, code, message):
+    got, stdout, err = run_cli("--db", corpus_path, *argv)
     assert got == code
     assert stdout == ""
     assert message in err
@@ -145,12 +143,10 @@ def test_bad_since_date_is_a_usage_error(capsys, corpus_path):
     assert "expected a date as YYYY-MM-DD" in capsys.readouterr().err
 
 
-def test_unwritable_output_is_a_clear_error(capsys, corpus_path, tmp_path):
+def test_unwritable_output_is_a_clear_error(run_cli, corpus_path, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, _, err = run(
-        capsys, "--db", corpus_path, "export", "recommendation", "3", "--out", blocker / "r.md"
-    )
+    code, _, err = run_cli("--db", corpus_path, "export", "recommendation", "3", "--out", blocker / "r.md")
     assert code == 1
     assert "cannot write" in err and "Traceback" not in err
 
@@ -158,7 +154,7 @@ def test_unwritable_output_is_a_clear_error(capsys, corpus_path, tmp_path):
 # ---- action suggest ----------------------------------------------------------------------------------------
 
 
-def test_suggest_batch_answers_every_good_line_in_order(capsys, db_path, tmp_path, hashing):
+def test_suggest_batch_answers_every_good_line_in_order(run_cli, db_path, tmp_path, hashing):
     batch = tmp_path / "batch.jsonl"
     lines = [
         {
@@ -172,7 +168,7 @@ def test_suggest_batch_answers_every_good_line_in_order(capsys, db_path, tmp_pat
         {"id": "a4", "text": "Buy imaging AI jointly across the system", "org_type": "icb"},
     ]
     batch.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n\n")
-    code, stdout, err = run(capsys, "--db", db_path, "action", "suggest", "--batch", batch, "--json")
+    code, stdout, err = run_cli("--db", db_path, "action", "suggest", "--batch", batch, "--json")
     assert code == 1
     rows = [json.loads(line) for line in stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", 7, "a4"]
@@ -188,15 +184,15 @@ def test_suggest_batch_answers_every_good_line_in_order(capsys, db_path, tmp_pat
     assert f'{batch}:4: missing or empty "text"' in problems[1]
 
 
-def test_suggest_one_text_human_and_json(capsys, db_path, hashing):
-    code, stdout, _ = run(
-        capsys, "--db", db_path, "action", "suggest", "Clarify medical indemnity", "--limit", "3"
+def test_suggest_one_text_human_and_json(run_cli, db_path, hashing):
+    code, stdout, _ = run_cli(
+        "--db", db_path, "action", "suggest", "Clarify medical indemnity", "--limit", "3"
     )
     assert code == 0
     lines = stdout.splitlines()
     assert len(lines) == 3 and lines[0].startswith(" 1. R")
-    code, stdout, _ = run(
-        capsys, "--db", db_path, "action", "suggest", "Clarify indemnity", "--org-type", "NHS Trust", "--json"
+    code, stdout, _ = run_cli(
+        "--db", db_path, "action", "suggest", "Clarify indemnity", "--org-type", "NHS Trust", "--json"
     )
     assert code == 0
     payload = json.loads(stdout)
@@ -204,10 +200,10 @@ def test_suggest_one_text_human_and_json(capsys, db_path, hashing):
     assert len(payload["suggestions"]) == 9
 
 
-def test_suggest_usage_errors(capsys, db_path, hashing):
-    code, _, err = run(capsys, "--db", db_path, "action", "suggest")
+def test_suggest_usage_errors(run_cli, db_path, hashing):
+    code, _, err = run_cli("--db", db_path, "action", "suggest")
     assert code == 2 and "give the action's wording" in err
-    code, _, err = run(capsys, "--db", db_path, "action", "suggest", "x", "--org-type", "spaceship")
+    code, _, err = run_cli("--db", db_path, "action", "suggest", "x", "--org-type", "spaceship")
     assert code == 2 and "unknown organisation type 'spaceship'" in err
-    code, _, err = run(capsys, "--db", db_path, "action", "suggest", "--batch", "/no/such/file.jsonl")
+    code, _, err = run_cli("--db", db_path, "action", "suggest", "--batch", "/no/such/file.jsonl")
     assert code == 1 and "cannot read /no/such/file.jsonl" in err

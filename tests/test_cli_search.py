@@ -7,7 +7,7 @@ from conftest import insert_document
 
 from desktop.cli import main
 from indexes.embedder import EmbedderUnavailable
-from knowledge.db import open_db
+from knowledge.workspace import open_db
 
 RESULT_KEYS = {"document_id", "external_id", "title", "passage_id", "page", "score", "snippet"}
 
@@ -27,16 +27,10 @@ def cli_db(db_path, hashing_embedder):
     return db_path
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_index_then_search_json(cli_db, capsys):
-    code, _, err = run(capsys, "--db", str(cli_db), "index", "--quiet")
+def test_index_then_search_json(cli_db, run_cli):
+    code, _, err = run_cli("--db", str(cli_db), "index", "--quiet")
     assert code == 0 and "embedded 3 passage(s)" in err
-    code, out, err = run(capsys, "--db", str(cli_db), "search", "medical indemnity", "--json")
+    code, out, err = run_cli("--db", str(cli_db), "search", "medical indemnity", "--json")
     assert code == 0 and err == ""
     payload = json.loads(out)
     assert set(payload) == {"query", "mode", "results"}
@@ -45,16 +39,15 @@ def test_index_then_search_json(cli_db, capsys):
     assert RESULT_KEYS <= set(top)
     assert (top["external_id"], top["title"], top["page"]) == ("R1", "AI roundtable", 1)
     assert "<mark>indemnity</mark>" in top["snippet"].lower()
-    code, _, err = run(capsys, "--db", str(cli_db), "index", "--quiet")
+    code, _, err = run_cli("--db", str(cli_db), "index", "--quiet")
     assert "embedded 0 passage(s); vector index already up to date" in err
-    code, _, err = run(capsys, "--db", str(cli_db), "index", "--rebuild", "--quiet")
+    code, _, err = run_cli("--db", str(cli_db), "index", "--rebuild", "--quiet")
     assert code == 0 and "embedded 0 passage(s); vector index rebuilt" in err
 
 
-def test_search_options_and_filters(cli_db, capsys):
-    run(capsys, "--db", str(cli_db), "index", "-q")
-    code, out, _ = run(
-        capsys,
+def test_search_options_and_filters(cli_db, run_cli):
+    run_cli("--db", str(cli_db), "index", "-q")
+    code, out, _ = run_cli(
         "--db",
         str(cli_db),
         "search",
@@ -67,10 +60,9 @@ def test_search_options_and_filters(cli_db, capsys):
     )
     results = json.loads(out)["results"]
     assert code == 0 and [r["title"] for r in results] == ["Procurement"]
-    _, out, _ = run(capsys, "--db", str(cli_db), "search", "AI procurement", "--from", "2023-01-01", "--json")
+    _, out, _ = run_cli("--db", str(cli_db), "search", "AI procurement", "--from", "2023-01-01", "--json")
     assert {r["title"] for r in json.loads(out)["results"]} == {"AI roundtable"}
-    _, out, _ = run(
-        capsys,
+    _, out, _ = run_cli(
         "--db",
         str(cli_db),
         "search",
@@ -81,25 +73,23 @@ def test_search_options_and_filters(cli_db, capsys):
         "--json",
     )
     assert len(json.loads(out)["results"]) == 1
-    _, out, _ = run(
-        capsys, "--db", str(cli_db), "search", "AI", "--limit", "1", "--mode", "semantic", "--json"
-    )
+    _, out, _ = run_cli("--db", str(cli_db), "search", "AI", "--limit", "1", "--mode", "semantic", "--json")
     assert len(json.loads(out)["results"]) == 1
-    code, _, err = run(capsys, "--db", str(cli_db), "search", "AI", "--org", "Nobody Trust")
+    code, _, err = run_cli("--db", str(cli_db), "search", "AI", "--org", "Nobody Trust")
     assert code == 1 and "no organisation called 'Nobody Trust'" in err
 
 
-def test_human_output_marks_matches_with_brackets_when_not_a_tty(cli_db, capsys):
-    code, out, _ = run(capsys, "--db", str(cli_db), "search", "indemnity", "--mode", "keyword")
+def test_human_output_marks_matches_with_brackets_when_not_a_tty(cli_db, run_cli):
+    code, out, _ = run_cli("--db", str(cli_db), "search", "indemnity", "--mode", "keyword")
     assert code == 0
     assert out.splitlines()[0].startswith(" 1. AI roundtable, p. 1")
     assert "[indemnity]" in out and "<mark>" not in out and "\033[" not in out
-    _, out, _ = run(capsys, "--db", str(cli_db), "search", "zzzz", "--mode", "keyword")
+    _, out, _ = run_cli("--db", str(cli_db), "search", "zzzz", "--mode", "keyword")
     assert out.strip() == "no results"
 
 
-def test_batch_queries_one_line_each_and_bad_lines_reported(cli_db, capsys, tmp_path):
-    run(capsys, "--db", str(cli_db), "index", "-q")
+def test_batch_queries_one_line_each_and_bad_lines_reported(cli_db, run_cli, tmp_path):
+    run_cli("--db", str(cli_db), "index", "-q")
     queries = tmp_path / "q.jsonl"
     queries.write_text(
         '{"id": "q1", "text": "medical indemnity"}\n'
@@ -109,8 +99,8 @@ def test_batch_queries_one_line_each_and_bad_lines_reported(cli_db, capsys, tmp_
         '{"id": 7, "text": "procurement \\"strategy"}\n',
         encoding="utf-8",
     )
-    code, out, err = run(
-        capsys, "--db", str(cli_db), "search", "--queries", str(queries), "--per-document", "--json"
+    code, out, err = run_cli(
+        "--db", str(cli_db), "search", "--queries", str(queries), "--per-document", "--json"
     )
     assert code == 1
     assert f"{queries}:2:" in err and f"{queries}:3:" in err
@@ -121,17 +111,17 @@ def test_batch_queries_one_line_each_and_bad_lines_reported(cli_db, capsys, tmp_
     assert lines[1]["results"][0]["title"] == "Procurement"
 
 
-def test_usage_errors(cli_db, capsys, tmp_path):
-    assert run(capsys, "--db", str(cli_db), "search")[0] == 2
-    assert run(capsys, "--db", str(cli_db), "search", "x", "--queries", str(tmp_path / "q.jsonl"))[0] == 2
-    code, _, err = run(capsys, "--db", str(cli_db), "search", "--queries", str(tmp_path / "missing.jsonl"))
+def test_usage_errors(cli_db, run_cli, tmp_path):
+    assert run_cli("--db", str(cli_db), "search")[0] == 2
+    assert run_cli("--db", str(cli_db), "search", "x", "--queries", str(tmp_path / "q.jsonl"))[0] == 2
+    code, _, err = run_cli("--db", str(cli_db), "search", "--queries", str(tmp_path / "missing.jsonl"))
     assert code == 1 and "cannot read" in err
     with pytest.raises(SystemExit) as exc:
         main(["--db", str(cli_db), "search", "x", "--mode", "fuzzy"])
     assert exc.value.code == 2
 
 
-def test_fallback_warning_goes_to_stderr_once(cli_db, capsys, tmp_path, monkeypatch):
+def test_fallback_warning_goes_to_stderr_once(cli_db, run_cli, tmp_path, monkeypatch):
     import indexes.search as search
 
     def fail():
@@ -140,27 +130,27 @@ def test_fallback_warning_goes_to_stderr_once(cli_db, capsys, tmp_path, monkeypa
     monkeypatch.setattr(search, "get_embedder", fail)
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": 1, "text": "indemnity"}\n{"id": 2, "text": "procurement"}\n')
-    code, out, err = run(capsys, "--db", str(cli_db), "search", "--queries", str(queries), "--json")
+    code, out, err = run_cli("--db", str(cli_db), "search", "--queries", str(queries), "--json")
     assert code == 0
     assert err.count("semantic search unavailable: model package missing; showing keyword results") == 1
     assert all(json.loads(line)["results"] for line in out.splitlines())
-    code, out, err = run(capsys, "--db", str(cli_db), "search", "indemnity", "--json")
+    code, out, err = run_cli("--db", str(cli_db), "search", "indemnity", "--json")
     assert json.loads(out)["mode"] == "keyword" and err.count("semantic search unavailable") == 1
 
 
-def test_index_reports_an_unloadable_model(cli_db, capsys, monkeypatch):
+def test_index_reports_an_unloadable_model(cli_db, run_cli, monkeypatch):
     import indexes.sync as sync
 
     def fail():
         raise EmbedderUnavailable("model package missing")
 
     monkeypatch.setattr(sync, "get_embedder", fail)
-    code, _, err = run(capsys, "--db", str(cli_db), "index")
+    code, _, err = run_cli("--db", str(cli_db), "index")
     assert code == 1 and "cannot build the vector index: model package missing" in err
     assert "Traceback" not in err
 
 
-def test_import_index_delete_round_trip_through_the_cli(db_path, hashing_embedder, capsys, tmp_path):
+def test_import_index_delete_round_trip_through_the_cli(db_path, hashing_embedder, run_cli, tmp_path):
     from indexes.vectors import VectorIndex, index_folder
 
     docs = tmp_path / "docs.jsonl"
@@ -169,14 +159,14 @@ def test_import_index_delete_round_trip_through_the_cli(db_path, hashing_embedde
         '{"id": "b", "title": "Workforce", "text": "AI adds capacity to a short-staffed radiology team."}\n',
         encoding="utf-8",
     )
-    code, _, _ = run(capsys, "--db", str(db_path), "import", str(docs), "--quiet")
+    code, _, _ = run_cli("--db", str(db_path), "import", str(docs), "--quiet")
     assert code == 0
     index = VectorIndex.load(index_folder(db_path))
-    _, out, _ = run(capsys, "--db", str(db_path), "search", "indemnity", "--json", "--mode", "semantic")
+    _, out, _ = run_cli("--db", str(db_path), "search", "indemnity", "--json", "--mode", "semantic")
     top = json.loads(out)["results"][0]
     assert top["external_id"] == "a" and top["passage_id"] in index
-    assert run(capsys, "--db", str(db_path), "delete", str(top["document_id"]))[0] == 0
+    assert run_cli("--db", str(db_path), "delete", str(top["document_id"]))[0] == 0
     assert top["passage_id"] not in VectorIndex.load(index_folder(db_path))
     for mode in ("keyword", "semantic", "hybrid"):
-        _, out, _ = run(capsys, "--db", str(db_path), "search", "indemnity", "--json", "--mode", mode)
+        _, out, _ = run_cli("--db", str(db_path), "search", "indemnity", "--json", "--mode", mode)
         assert "a" not in {r["external_id"] for r in json.loads(out)["results"]}

@@ -21,23 +21,41 @@ from indexes.vectors import VectorIndex, index_folder
 DOCUMENTS = 300
 
 
+SUBJECTS = [
+    "Vitamin D supplementation", "Statin therapy", "Mindfulness training", "Early mobilisation",
+    "Low-dose aspirin", "Telehealth follow-up", "Iron infusion", "Smoking cessation counselling",
+    "Intermittent fasting", "Antibiotic stewardship", "Cognitive behavioural therapy", "Hip protectors",
+    "Metformin", "Influenza vaccination", "Robotic surgery", "Music therapy", "Probiotic yoghurt",
+    "High-intensity interval training", "Deep brain stimulation", "Fluoride varnish",
+]
+SETTINGS = [
+    "after hip fracture in older women", "in children with asthma", "for night-shift nurses",
+    "in type 2 diabetes", "after cardiac surgery", "in rural dental clinics", "among university students",
+    "in chronic kidney disease", "for migraine in adolescents", "in intensive care sepsis",
+    "among pregnant smokers", "in Parkinson's disease", "for knee osteoarthritis", "in care home residents",
+    "after stroke rehabilitation",
+]
+
+
 @pytest.fixture(scope="module")
 def abstracts(
     tmp_path_factory,
 ) -> tuple[Path, list[dict]]:
-    """300 real scientific abstracts, one short .txt file each (title, then the abstract's opening)."""
-    from conftest import SHARED
-
+    """300 made-up scientific abstracts of distinct topics, one short .txt file each (title, then text)."""
     folder = tmp_path_factory.mktemp("abstracts")
     rows = []
-    with (SHARED / "eval" / "scifact" / "corpus.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if len(row["text"]) > 400:
-                # About one passage each: the test is about phases of the import, not embedding volume.
-                rows.append({**row, "text": row["text"][:500]})
-            if len(rows) == DOCUMENTS:
-                break
+    for number, (subject, setting) in enumerate((a, b) for a in SUBJECTS for b in SETTINGS):
+        title = f"{subject} {setting}: a randomised trial"
+        text = (
+            f"We asked whether {subject.lower()} changes outcomes {setting}. In trial {number} we randomised"
+            f" {40 + number} participants to {subject.lower()} or usual care and followed them for"
+            f" {3 + number % 9} months. The primary outcome was specific to people {setting}; secondary"
+            f" outcomes were harms, adherence and cost. {subject} improved the primary outcome {setting},"
+            " with few harms, and the effect held in every subgroup we examined. Larger trials should confirm"
+            " this before practice changes."
+        )
+        rows.append({"_id": str(1000 + number), "title": title, "text": text[:500]})
+    assert len(rows) == DOCUMENTS and all(len(row["text"]) > 400 for row in rows)
     for row in rows:
         (folder / f"{row['_id']}.txt").write_text(f"{row['title']}\n\n{row['text']}\n", encoding="utf-8")
     return folder, rows
@@ -132,7 +150,7 @@ def test_killed_import_finishes_when_run_again(abstracts, tmp_path, phase):
 PROGRESS_WRITER = """
 import sys
 from knowledge.actions import update_progress
-from knowledge.db import open_db
+from knowledge.workspace import open_db
 db = open_db(sys.argv[1])
 step = 0
 while True:
@@ -144,7 +162,7 @@ while True:
 def test_killed_during_progress_updates_action_and_history_agree(tmp_path):
     """No model here: the action row and its history row are one transaction, whenever the kill lands."""
     from knowledge.actions import action_history, create_action, get_action
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     db_path = tmp_path / "progress.db"
     db = open_db(db_path)

@@ -9,15 +9,15 @@ import pytest
 
 from knowledge.actions import confirm_link, list_actions, recommendation_id, update_progress
 from knowledge.dashboard import dashboard, typical_status, worst_status
-from knowledge.db import open_db
 from knowledge.library import import_paths
+from knowledge.workspace import open_db
 
 TODAY = date(2024, 8, 1)
 
 
 @pytest.fixture
-def moorland(fresh_db, shared):
-    [outcome] = import_paths(fresh_db, [shared / "corpus" / "moorland-icb-ai-tracker.csv"])
+def moorland(fresh_db, corpus):
+    [outcome] = import_paths(fresh_db, [corpus / "moorland-icb-ai-tracker.csv"])
     assert outcome.actions == 9
     return fresh_db
 

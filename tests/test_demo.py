@@ -8,9 +8,9 @@ import pytest
 
 from desktop.cli import main
 from knowledge.actions import action_history, list_actions
-from knowledge.db import ORG_TYPES
 from knowledge.demo import DemoAlreadyLoaded, load_demo, render_template
 from knowledge.library import list_documents
+from knowledge.vocab import OrgType, values
 
 
 def test_template_dates_are_relative_to_today():
@@ -25,7 +25,7 @@ def test_demo_populates_every_kind_of_record(fresh_db):
     kinds = {d["kind"] for d in list_documents(fresh_db)}
     assert {"report", "guidance", "roundtable_notes", "tracker"} <= kinds
     types = {row[0] for row in fresh_db.execute("SELECT DISTINCT type FROM organisations")}
-    assert types == set(ORG_TYPES)
+    assert types == set(values(OrgType))
     actions = list_actions(fresh_db, today=date(2026, 11, 29))
     assert len(actions) >= 15
     assert {a["status"] for a in actions} >= {"not_started", "planned", "in_progress", "blocked", "done"}
@@ -42,6 +42,6 @@ def test_demo_loads_once(fresh_db, db_path, capsys):
     fresh_db.conn.close()
     assert main(["--db", str(db_path), "demo", "--no-index"]) == 1
     assert "already loaded" in capsys.readouterr().err
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     assert len(list_actions(open_db(db_path))) == before

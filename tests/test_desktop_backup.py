@@ -7,7 +7,7 @@ import re
 from conftest import insert_document
 
 from knowledge.backup import inspect_database
-from knowledge.db import open_db
+from knowledge.workspace import open_db
 
 
 def _titles(window) -> list[str]:

@@ -51,7 +51,7 @@ def test_demo_on_a_database_that_has_it_just_opens_it(qtbot, make_desk_window, d
 
 def test_command_line_demo_opens_demo_db_and_fills_it(qtbot, tmp_path):
     from desktop.app import main
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     shot = tmp_path / "demo-library.png"
     assert main(["--demo", "--screenshot", str(shot), "--page", "library"]) == 0

@@ -13,16 +13,15 @@ PAGES = ("library", "search", "recommendations", "actions", "dashboard", "export
 
 @pytest.fixture(scope="module")
 def corpus_db(tmp_path_factory):
-    """A database holding ../shared/corpus (stored only: screenshots do not need the model)."""
-    from pathlib import Path
+    """A database holding the project's corpus (stored only: screenshots do not need the model)."""
+    from conftest import CORPUS
 
-    from knowledge.db import open_db
     from knowledge.library import import_paths
+    from knowledge.workspace import open_db
 
-    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
     path = tmp_path_factory.mktemp("shots") / "corpus.db"
     db = open_db(path)
-    outcomes = import_paths(db, [corpus])
+    outcomes = import_paths(db, [CORPUS])
     assert all(o.status == "imported" for o in outcomes)
     db.conn.close()
     return path

@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from pdfs import encrypted_pdf, four_page_pdf
 
-from knowledge.db import now_iso, open_db
+from knowledge.dates import now_iso
+from knowledge.workspace import open_db
 
 
 def _fill(path: Path, documents: int, passages_per_document: int) -> None:
@@ -96,14 +98,16 @@ def test_window_remembers_its_size_and_last_page(qtbot, make_desk_window, db_pat
 
 
 def test_import_action_imports_files_and_lists_failures_in_one_dialog(
-    qtbot, make_desk_window, shared, monkeypatch
+    qtbot, make_desk_window, corpus, monkeypatch, tmp_path
 ):
     from PySide6.QtWidgets import QFileDialog
 
+    locked = tmp_path / "005-libreoffice-writer-password.pdf"
+    locked.write_bytes(encrypted_pdf(four_page_pdf()))
     files = [
-        str(shared / "corpus" / "harbourside-roundtable-notes-2024-03.md"),
-        str(shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt"),
-        str(shared / "fixtures" / "pdf" / "005-libreoffice-writer-password.pdf"),
+        str(corpus / "harbourside-roundtable-notes-2024-03.md"),
+        str(corpus / "ppp-ai-imaging-roundtable-2023.txt"),
+        str(locked),
     ]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (files, ""))
     window = make_desk_window()
@@ -125,10 +129,10 @@ def test_import_action_imports_files_and_lists_failures_in_one_dialog(
     assert blocker.args[0].duplicates == 2 and blocker.args[0].imported == 0
 
 
-def test_delete_document_asks_first_and_can_be_undone(qtbot, make_desk_window, shared):
+def test_delete_document_asks_first_and_can_be_undone(qtbot, make_desk_window, corpus):
     window = make_desk_window(load_model=False)
     with qtbot.waitSignal(window.importFinished, timeout=60000):
-        window.start_import([shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt"])
+        window.start_import([corpus / "ppp-ai-imaging-roundtable-2023.txt"])
     library = window.go_to("library")
     passages = window.db.execute("SELECT count(*) FROM passages").fetchone()[0]
     window.confirm = lambda title, text: False
@@ -221,7 +225,7 @@ def test_progress_panel_appears_only_after_600ms_and_cancel_stops_the_job(qtbot,
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=5000)
 
 
-def test_dropping_files_on_the_window_imports_them(qtbot, make_desk_window, shared):
+def test_dropping_files_on_the_window_imports_them(qtbot, make_desk_window, corpus):
     from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
     from PySide6.QtGui import QDropEvent
 
@@ -229,7 +233,7 @@ def test_dropping_files_on_the_window_imports_them(qtbot, make_desk_window, shar
     window.show()
     window.go_to("dashboard")
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(shared / "corpus" / "moorland-icb-ai-tracker.csv"))])
+    mime.setUrls([QUrl.fromLocalFile(str(corpus / "moorland-icb-ai-tracker.csv"))])
     event = QDropEvent(
         QPointF(100, 100),
         Qt.DropAction.CopyAction,
@@ -245,7 +249,7 @@ def test_dropping_files_on_the_window_imports_them(qtbot, make_desk_window, shar
 
 
 def test_when_the_model_cannot_load_the_window_says_so_and_keyword_search_still_works(
-    qtbot, make_desk_window, shared
+    qtbot, make_desk_window, corpus
 ):
     from indexes.embedder import EmbedderUnavailable
 
@@ -257,7 +261,7 @@ def test_when_the_model_cannot_load_the_window_says_so_and_keyword_search_still_
     qtbot.waitUntil(lambda: window.model_state == "unavailable", timeout=10000)
     assert window.model_label.text() == "Model unavailable: keyword search only"
     with qtbot.waitSignal(window.importFinished, timeout=30000):
-        window.start_import([shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt"])
+        window.start_import([corpus / "ppp-ai-imaging-roundtable-2023.txt"])
     page = window.go_to("search")
     with qtbot.waitSignal(window.searchFinished, timeout=10000) as blocker:
         page.run_search("medical indemnity", "hybrid")

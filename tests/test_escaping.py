@@ -24,9 +24,9 @@ from knowledge.actions import (
     recommendation_id,
     update_progress,
 )
-from knowledge.db import open_db
 from knowledge.reports import md_escape, md_line, render_html, safe_url
 from knowledge.roundtables import create_roundtable, link_document
+from knowledge.workspace import open_db
 
 HOSTILE = (
     "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) **bold** "
@@ -110,7 +110,7 @@ CONTEXTS = {
 }
 
 
-@settings(max_examples=200, deadline=None, database=None)
+@settings(max_examples=200)
 @given(
     text=st.text(alphabet=string.printable + "é医🙂\u00a0", max_size=40),
     where=st.sampled_from(sorted(CONTEXTS)),

@@ -36,8 +36,8 @@ HARBOURSIDE_TABLE = {
 }
 
 
-def _harbourside(shared: Path) -> ParsedDocument:
-    return read_markdown(shared / "corpus" / "harbourside-roundtable-notes-2024-03.md")
+def _harbourside(corpus: Path) -> ParsedDocument:
+    return read_markdown(corpus / "harbourside-roundtable-notes-2024-03.md")
 
 
 def _import(db, path) -> int:
@@ -46,8 +46,8 @@ def _import(db, path) -> int:
     return outcome.actions
 
 
-def test_harbourside_notes_give_the_eight_actions_of_their_table(fresh_db, shared):
-    assert _import(fresh_db, shared / "corpus" / "harbourside-roundtable-notes-2024-03.md") == 8
+def test_harbourside_notes_give_the_eight_actions_of_their_table(fresh_db, corpus):
+    assert _import(fresh_db, corpus / "harbourside-roundtable-notes-2024-03.md") == 8
     actions = list_actions(fresh_db)
     assert len(actions) == 8
     got = {
@@ -68,8 +68,8 @@ def test_harbourside_notes_give_the_eight_actions_of_their_table(fresh_db, share
     assert action_history(fresh_db, done["id"])[0]["at"] == "2024-03-14"
 
 
-def test_roundtable_notes_create_a_roundtable_linked_to_document_and_actions(fresh_db, shared):
-    _import(fresh_db, shared / "corpus" / "harbourside-roundtable-notes-2024-03.md")
+def test_roundtable_notes_create_a_roundtable_linked_to_document_and_actions(fresh_db, corpus):
+    _import(fresh_db, corpus / "harbourside-roundtable-notes-2024-03.md")
     doc_id = fresh_db.execute("SELECT id FROM documents").fetchone()[0]
     [rt] = list_roundtables(fresh_db)
     assert rt["title"].startswith("Harbourside ICS")
@@ -120,8 +120,8 @@ def test_reports_are_not_mined_for_actions(fresh_db):
     assert store_parsed(fresh_db, parsed)[1] == 0
 
 
-def test_moorland_tracker_creates_nine_tracked_actions(fresh_db, shared):
-    assert _import(fresh_db, shared / "corpus" / "moorland-icb-ai-tracker.csv") == 9
+def test_moorland_tracker_creates_nine_tracked_actions(fresh_db, corpus):
+    assert _import(fresh_db, corpus / "moorland-icb-ai-tracker.csv") == 9
     doc_id = fresh_db.execute("SELECT id FROM documents").fetchone()[0]
     actions = list_actions(fresh_db)
     assert len(actions) == 9
@@ -148,8 +148,8 @@ def test_moorland_tracker_creates_nine_tracked_actions(fresh_db, shared):
         assert passage_doc == doc_id and a["text"] in text
 
 
-def test_tracker_reimport_updates_instead_of_duplicating(fresh_db, shared, tmp_path):
-    source = shared / "corpus" / "moorland-icb-ai-tracker.csv"
+def test_tracker_reimport_updates_instead_of_duplicating(fresh_db, corpus, tmp_path):
+    source = corpus / "moorland-icb-ai-tracker.csv"
     _import(fresh_db, source)
     history_before = fresh_db.execute("SELECT count(*) FROM progress_updates").fetchone()[0]
     # The same file again is a duplicate; the same rows in another file (a copy with a blank line at the
@@ -237,9 +237,9 @@ def test_an_older_tracker_snapshot_does_not_roll_progress_back(fresh_db):
     assert list_actions(fresh_db)[0]["status"] == "done"
 
 
-def test_table_rows_flattened_by_other_readers_are_found_too(fresh_db, shared):
+def test_table_rows_flattened_by_other_readers_are_found_too(fresh_db, corpus):
     # docx and html readers give no raw markdown: rows arrive as "Organisation: X. Action: Y." lines.
-    parsed = _harbourside(shared)
+    parsed = _harbourside(corpus)
     parsed.metadata.pop("raw_text", None)
     parsed.text = "\n".join(
         f"{ref}. Organisation: {org}. Action: Do item {ref}. Owner: {owner}. Due: {due}. Status: {status}."
@@ -284,8 +284,8 @@ def test_odd_tracker_values_are_kept_as_notes_not_errors(fresh_db):
     assert "due given as 'next year'" in note and "status given as 'Amber'" in note
 
 
-def test_edited_notes_reimported_update_their_roundtable_and_actions(fresh_db, shared, tmp_path):
-    source = shared / "corpus" / "harbourside-roundtable-notes-2024-03.md"
+def test_edited_notes_reimported_update_their_roundtable_and_actions(fresh_db, corpus, tmp_path):
+    source = corpus / "harbourside-roundtable-notes-2024-03.md"
     _import(fresh_db, source)
     edited = tmp_path / "harbourside-v2.md"
     edited.write_text(

@@ -13,29 +13,24 @@ import os
 import re
 from pathlib import Path
 
-from conftest import SHARED
+import pdfs
 from hostile_files import docx_with_body, pdf_bytes
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from knowledge.ingest.base import Block, IngestError, ParsedDocument
 from knowledge.ingest.chunker import MAX_WORDS, MERGE_LIMIT, chunk
 from knowledge.ingest.common import MAX_TEXT_CHARS
-from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents
+from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents, read_file
 from knowledge.library import import_paths
 
-# deadline=None: pypdf and python-docx have slow first calls. No example database: the run leaves nothing
-# in the working tree. FUZZ_EXAMPLES scales every test (e.g. 10 for 10x harder locally).
+# The rest of the settings (derandomised, no deadline, no example database) is the conftest profile.
+# FUZZ_EXAMPLES scales every test (e.g. 10 for 10x harder locally).
 SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 
 
 def fuzz(examples: int) -> settings:
-    return settings(
-        deadline=None,
-        max_examples=max(1, int(examples * SCALE)),
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
+    return settings(max_examples=max(1, int(examples * SCALE)))
 
 
 # ---- file contents --------------------------------------------------------------------------------------
@@ -132,13 +127,14 @@ ENCODED_TEXT = st.builds(
     lambda text, encoding: text.encode(encoding, "replace"), TEXT, st.sampled_from(ENCODINGS)
 )
 
-SMALL_PDFS = ["001-minimal-document.pdf", "008-inline-image.pdf", "020-output_with_metadata_pymupdf.pdf"]
-
-
 @functools.cache
 def _seed_files() -> tuple[bytes, ...]:
-    pdfs = [(SHARED / "fixtures" / "pdf" / name).read_bytes() for name in SMALL_PDFS]
-    return (*pdfs, pdf_bytes(["A typed line.", "Another (line) \\ here."]))
+    """Small PDFs written here: four pages with metadata, a page with an image, a page of two lines."""
+    return (
+        pdfs.four_page_pdf(),
+        pdf_bytes(["A typed line over a small picture."], image_bytes=3_000),
+        pdf_bytes(["A typed line.", "Another (line) \\ here."]),
+    )
 
 
 @st.composite
@@ -283,3 +279,38 @@ def test_import_paths_never_raises(fresh_db, tmp_path, data, suffix):
         assert (outcome.status == "failed") == bool(outcome.reason)
         assert outcome.reason is None or "\n" not in outcome.reason
     assert fresh_db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# ---- files from real organisations (issue 16) --------------------------------------------------------
+
+cell_text = st.text(alphabet=st.sampled_from(list('ab ,;"\'|\t.-é')), min_size=1, max_size=20).filter(
+    lambda s: s.strip(" ,;\t") and s == s.strip()
+)
+
+
+@fuzz(60)
+@given(cells=st.lists(st.tuples(cell_text, cell_text, cell_text), min_size=1, max_size=5))
+def test_a_csv_as_excel_writes_it_reads_back_cell_for_cell_after_a_long_plain_start(tmp_path_factory, cells):
+    """Quotes, commas and delimiters in cells that come only after 10,000 plain characters."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Organisation", "Action", "Owner"])
+    writer.writerows([f"Trust {i}", f"Plain action {i}", f"Lead {i}"] for i in range(400))
+    writer.writerows(cells)
+    path = tmp_path_factory.mktemp("csv") / "tracker.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    rows = read_file(path).rows
+    assert [(r["Organisation"], r["Action"], r["Owner"]) for r in rows[400:]] == cells
+
+
+@fuzz(30)
+@given(comment=st.text(alphabet=st.sampled_from(list("ab <>&;x")), max_size=20))
+def test_a_word_body_with_comments_and_instructions_anywhere_reads_its_paragraphs(tmp_path_factory, comment):
+    body_comment = "<!--" + comment.replace("--", "- ").rstrip("-").replace("<", "").replace("&", "") + "-->"
+    paragraph = "<w:p><w:r><w:t>Paragraph between comments.</w:t></w:r></w:p>"
+    path = tmp_path_factory.mktemp("docx") / "c.docx"
+    path.write_bytes(docx_with_body(body_comment + paragraph + "<?pi data?>" + body_comment))
+    assert "Paragraph between comments." in read_file(path).text

@@ -12,24 +12,19 @@ import os
 
 import pytest
 from conftest import insert_document
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 from test_terms import EVERYTHING, assert_ranks_like_fts5
 
 from indexes.keyword import MAX_TERMS, clean_text, fts_query, keyword_search, query_terms, snippets
 from indexes.terms import TermIndex
-from knowledge.db import open_db
-from knowledge.redact import nhs_number_valid, redact
+from knowledge.redact import _NOT_NAMES, nhs_number_valid, redact
+from knowledge.workspace import open_db
 
-# deadline=None: a slow first example (SQLite warming up) is not a failure. No example database: the
-# run leaves nothing behind in the working tree; a failure prints the example that reproduces it.
-# FUZZ_EXAMPLES=5000 fuzzes harder locally; the default keeps the file to a few seconds in CI.
-FUZZ = settings(
-    deadline=None,
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "500")),
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# The rest of the settings (derandomised, no deadline, no example database) is the conftest profile; a
+# failure prints the example that reproduces it. FUZZ_EXAMPLES=5000 fuzzes harder locally; the default
+# keeps the file to a few seconds in CI.
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "500")))
 
 # ---- text strategies ------------------------------------------------------------------------------------
 
@@ -185,3 +180,33 @@ def test_a_number_beside_letters_or_punctuation_or_in_another_script_is_redacted
 @pytest.mark.parametrize("text", ["14857773457", "48577734571", "order 1234857773457", "4857773456"])
 def test_longer_digit_runs_and_failed_checks_are_left_alone(text):
     assert redact(text) == (text, {})
+
+
+# ---- people, postcodes in any case (issue 16) --------------------------------------------------------
+
+name_words = st.from_regex(r"[A-Z][a-z]{2,9}", fullmatch=True).filter(lambda w: w.lower() not in _NOT_NAMES)
+
+
+@FUZZ
+@given(
+    title=st.sampled_from(["Dr", "Dr.", "Prof", "Mr", "Mrs", "Ms", "Miss", "Mx", "Sir", "Dame"]),
+    first=name_words,
+    last=name_words,
+    before=st.sampled_from(["", "Met ", "(", "Thanks to "]),
+    after=st.sampled_from(["", " said.", ", CCIO", ") agreed"]),
+)
+def test_a_name_after_a_title_never_survives(title, first, last, before, after):
+    text, counts = redact(f"{before}{title} {first} {last}{after}")
+    assert f"{first} {last}" not in text and counts.get("person") == 1
+
+
+@FUZZ
+@given(
+    outward=st.sampled_from(["LS1", "SW1A", "M1", "B33", "DN55", "EC1A", "CR2"]),
+    inward=st.sampled_from(["4AP", "1AA", "8TH", "1PT", "6XH"]),
+    case=st.sampled_from([str.upper, str.lower, str.title]),
+)
+def test_a_postcode_in_any_case_is_redacted(outward, inward, case):
+    code = case(f"{outward} {inward}")
+    text, counts = redact(f"The hub at {code}.")
+    assert code not in text and counts == {"postcode": 1}

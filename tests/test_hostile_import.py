@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from conftest import CORPUS
 from hostile_files import ENCODED_PHRASE, JSONL_GOOD, Case, write_hostile, write_huge
 
 from desktop.cli import main
@@ -30,11 +30,11 @@ JSONL_MIXED = "nested-lines.jsonl"
 
 @pytest.fixture(scope="module")
 def drive(tmp_path_factory) -> tuple[Path, list[Case]]:
-    """A folder (with a space in its name) of hostile files, huge ones included, and the shared corpus."""
+    """A folder (with a space in its name) of hostile files, huge ones included, and the project's corpus."""
     folder = tmp_path_factory.mktemp("hostile") / "shared drive"
     folder.mkdir()
-    cases = write_hostile(folder, SHARED) + write_huge(folder)
-    for good in sorted((SHARED / "corpus").iterdir()):
+    cases = write_hostile(folder) + write_huge(folder)
+    for good in sorted(CORPUS.iterdir()):
         shutil.copy(good, folder / good.name)
         cases.append(Case(good.name, b"", None))
     return folder, cases

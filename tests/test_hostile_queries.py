@@ -16,12 +16,11 @@ from contextlib import closing
 import pytest
 from conftest import insert_document
 
-from desktop.cli import main
 from indexes.keyword import MAX_TERMS, query_terms
 from indexes.search import Searcher
 from indexes.sync import sync_index
 from indexes.terms import Tokenizer, fts_tokenizer_spec
-from knowledge.db import open_db
+from knowledge.workspace import open_db
 
 MODES = ("keyword", "semantic", "hybrid")
 
@@ -83,52 +82,44 @@ def snapshot(path) -> tuple:
     return counts, integrity
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.mark.parametrize("mode", MODES)
-def test_hostile_queries_answer_normally_and_leave_the_data_intact(library, capsys, mode):
+def test_hostile_queries_answer_normally_and_leave_the_data_intact(library, run_cli, mode):
     before = snapshot(library)
     assert before[1] == "ok"
     for query in HOSTILE:
-        code, out, err = run(capsys, "--db", str(library), "search", query, "--mode", mode, "--json")
+        code, out, err = run_cli("--db", str(library), "search", query, "--mode", mode, "--json")
         assert (code, err) == (0, ""), query[:40]
         payload = json.loads(out)
         assert payload["mode"] == mode and isinstance(payload["results"], list)
-        code, out, err = run(capsys, "--db", str(library), "search", query, "--mode", mode)
+        code, out, err = run_cli("--db", str(library), "search", query, "--mode", mode)
         assert (code, err) == (0, "") and out.strip(), query[:40]
     assert snapshot(library) == before
 
 
-def test_operators_and_sql_are_searched_as_words(library, capsys):
-    _, out, _ = run(
-        capsys, "--db", str(library), "search", '"operators AND NOT: OR', "--mode", "keyword", "--json"
+def test_operators_and_sql_are_searched_as_words(library, run_cli):
+    _, out, _ = run_cli(
+        "--db", str(library), "search", '"operators AND NOT: OR', "--mode", "keyword", "--json"
     )
     snippets = [r["snippet"] for r in json.loads(out)["results"]]
     assert len(snippets) == 1 and "<mark>operators</mark>" in snippets[0]
-    _, out, _ = run(
-        capsys, "--db", str(library), "search", "'; drop table documents; --", "--mode", "keyword"
-    )
+    _, out, _ = run_cli("--db", str(library), "search", "'; drop table documents; --", "--mode", "keyword")
     assert out == "no results\n"
 
 
 @pytest.mark.parametrize("query", EMPTY)
-def test_an_empty_query_is_a_one_line_usage_error(library, capsys, query):
-    code, out, err = run(capsys, "--db", str(library), "search", query)
+def test_an_empty_query_is_a_one_line_usage_error(library, run_cli, query):
+    code, out, err = run_cli("--db", str(library), "search", query)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "nothing to search for" in err
 
 
-def test_hostile_queries_in_a_batch_file(library, capsys, tmp_path):
+def test_hostile_queries_in_a_batch_file(library, run_cli, tmp_path):
     queries = tmp_path / "queries.jsonl"
     lines = [json.dumps({"id": i, "text": q}) for i, q in enumerate([*HOSTILE, *EMPTY])]
     # A query id no UTF-8 can hold, and a line of bytes that are not UTF-8 at all.
     lines.append('{"id": "\\ud800", "text": "indemnity"}')
     queries.write_bytes(("\n".join(lines) + "\n").encode() + b'{"id": "bad-bytes", "text": "\xff\xfe"}\n')
-    code, out, err = run(capsys, "--db", str(library), "search", "--queries", str(queries), "--json")
+    code, out, err = run_cli("--db", str(library), "search", "--queries", str(queries), "--json")
     assert (code, err) == (0, "")
     answers = [json.loads(line) for line in out.splitlines()]
     assert [a["query_id"] for a in answers] == [*range(len(HOSTILE) + len(EMPTY)), "\ufffd", "bad-bytes"]
@@ -136,17 +127,15 @@ def test_hostile_queries_in_a_batch_file(library, capsys, tmp_path):
     assert answers[-2]["results"]
 
 
-def test_action_suggest_takes_any_text(library, capsys, tmp_path):
+def test_action_suggest_takes_any_text(library, run_cli, tmp_path):
     # The model's tokenizer rejects lone surrogates: the text reaches it (and the output) as U+FFFD.
-    code, out, err = run(
-        capsys, "--db", str(library), "action", "suggest", "\udcff set up an AI team", "--json"
-    )
+    code, out, err = run_cli("--db", str(library), "action", "suggest", "\udcff set up an AI team", "--json")
     assert (code, err) == (0, "") and json.loads(out)["suggestions"]
     assert json.loads(out)["text"] == "\ufffd set up an AI team"
     batch = tmp_path / "actions.jsonl"
     lines = [json.dumps({"id": i, "text": q}) for i, q in enumerate(HOSTILE)]
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code, out, err = run(capsys, "--db", str(library), "action", "suggest", "--batch", str(batch), "--json")
+    code, out, err = run_cli("--db", str(library), "action", "suggest", "--batch", str(batch), "--json")
     assert (code, err) == (0, "")
     assert [json.loads(line)["id"] for line in out.splitlines()] == list(range(len(HOSTILE)))
 

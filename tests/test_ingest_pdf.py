@@ -1,4 +1,4 @@
-"""The PDF reader on every real-world sample in ../shared/fixtures/pdf: which read, which fail and why."""
+"""The PDF reader on PDFs written here, and (marked `shared`) on every real-world sample PDF."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from pdfs import broken_pdf, encrypted_pdf, four_page_pdf, pdf_bytes
 
 from knowledge.ingest.base import IngestError
 from knowledge.ingest.pdf import ENCRYPTED, NO_TEXT
@@ -29,6 +30,21 @@ def _samples(shared_dir):
     return sorted(p for p in (shared_dir / "fixtures" / "pdf").glob("*.pdf") if p.name not in SLOW)
 
 
+@pytest.fixture
+def made(tmp_path):
+    """PDFs written by tests/pdfs.py: four pages, encrypted, broken, and one page with lines of text."""
+    files = {
+        "four-pages.pdf": four_page_pdf(),
+        "encrypted.pdf": encrypted_pdf(four_page_pdf()),
+        "broken.pdf": broken_pdf(),
+        "minimal.pdf": pdf_bytes([["Lorem ipsum dolor sit amet, a minimal document."]]),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+@pytest.mark.shared
 def test_every_sample_reads_or_fails_with_its_reason(shared, capfd):
     seen_failures = {}
     for path in _samples(shared):
@@ -49,6 +65,7 @@ def test_every_sample_reads_or_fails_with_its_reason(shared, capfd):
     assert captured.err == "" and captured.out == ""
 
 
+@pytest.mark.shared
 def test_page_counts_agree_with_the_fixture_metadata(shared):
     listed = json.loads((shared / "fixtures" / "pdf" / "files.json").read_text(encoding="utf-8"))["data"]
     pages_by_name = {entry["path"].rsplit("/", 1)[-1]: entry["pages"] for entry in listed}
@@ -59,8 +76,8 @@ def test_page_counts_agree_with_the_fixture_metadata(shared):
         assert doc.pages == expected
 
 
-def test_four_page_pdf_keeps_page_numbers(shared):
-    doc = read_file(shared / "fixtures" / "pdf" / "004-pdflatex-4-pages.pdf")
+def test_four_page_pdf_keeps_page_numbers(made):
+    doc = read_file(made / "four-pages.pdf")
     assert doc.pages == 4
     assert sorted({b.page for b in doc.blocks}) == [1, 2, 3, 4]
     # Pages are in order and each block's text came from its own page.
@@ -68,6 +85,7 @@ def test_four_page_pdf_keeps_page_numbers(shared):
     assert pages == sorted(pages)
 
 
+@pytest.mark.shared
 def test_title_from_metadata_when_sensible(shared):
     pdf = shared / "fixtures" / "pdf"
     assert read_file(pdf / "011-google-doc-document.pdf").title == "PDF Example Document"
@@ -76,17 +94,17 @@ def test_title_from_metadata_when_sensible(shared):
     assert read_file(pdf / "008-inline-image.pdf").title != "untitled"
 
 
-def test_encrypted_and_broken_messages(shared):
-    pdf = shared / "fixtures" / "pdf"
+def test_encrypted_and_broken_messages(made):
     with pytest.raises(IngestError, match="^encrypted PDF: a password is needed to read it$"):
-        read_file(pdf / "005-libreoffice-writer-password.pdf")
+        read_file(made / "encrypted.pdf")
     with pytest.raises(IngestError, match="^broken PDF structure"):
-        read_file(pdf / "017-unreadablemetadata.pdf")
+        read_file(made / "broken.pdf")
 
 
-def test_truncated_and_fake_pdfs_fail_readably(tmp_path, shared):
+def test_truncated_and_fake_pdfs_fail_readably(tmp_path, made):
     truncated = tmp_path / "truncated.pdf"
-    truncated.write_bytes((shared / "fixtures" / "pdf" / "004-pdflatex-4-pages.pdf").read_bytes()[:3000])
+    data = (made / "four-pages.pdf").read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
     fake = tmp_path / "fake.pdf"
     fake.write_text("this is a text file named .pdf", encoding="utf-8")
     for path in (truncated, fake):
@@ -95,19 +113,19 @@ def test_truncated_and_fake_pdfs_fail_readably(tmp_path, shared):
         assert "\n" not in str(info.value) and str(info.value)
 
 
-def test_reading_leaves_pypdf_logging_as_it_was(shared):
+def test_reading_leaves_pypdf_logging_as_it_was(made):
     logger = logging.getLogger("pypdf")
     before = (logger.level, logger.propagate)
     with pytest.raises(IngestError):
-        read_file(shared / "fixtures" / "pdf" / "017-unreadablemetadata.pdf")
+        read_file(made / "broken.pdf")
     assert (logger.level, logger.propagate) == before
 
 
-def test_page_numbers_and_running_headers_are_not_passage_text(shared):
+def test_page_numbers_and_running_headers_are_not_passage_text(made):
     from knowledge.ingest.chunker import chunk
     from knowledge.ingest.pdf import strip_page_furniture
 
-    doc = read_file(shared / "fixtures" / "pdf" / "004-pdflatex-4-pages.pdf")
+    doc = read_file(made / "four-pages.pdf")
     for passage in chunk(doc.text, doc.blocks):
         assert not passage.text.rstrip()[-1].isdigit(), passage.text[-40:]
     pages = [f"Board paper – March 2024\nBody text of page {n}.\nPage {n} of 4" for n in range(1, 5)]
@@ -116,10 +134,10 @@ def test_page_numbers_and_running_headers_are_not_passage_text(shared):
     assert strip_page_furniture(["Intro\nText.", "Intro\nMore."]) == ["Intro\nText.", "Intro\nMore."]
 
 
-def test_encryption_with_an_empty_user_password_still_reads(tmp_path, shared):
+def test_encryption_with_an_empty_user_password_still_reads(tmp_path, made):
     import pypdf
 
-    source = pypdf.PdfReader(shared / "fixtures" / "pdf" / "001-minimal-document.pdf")
+    source = pypdf.PdfReader(made / "minimal.pdf")
     for user_password, readable in (("", True), ("secret", False)):
         writer = pypdf.PdfWriter()
         for page in source.pages:

@@ -1,8 +1,9 @@
-"""Readers for text, Markdown, HTML, Word, CSV and JSON lines, on the shared corpus and on files made here."""
+"""Readers for text, Markdown, HTML, Word, CSV and JSON lines, on the project's corpus and on made files."""
 
 from __future__ import annotations
 
 import pytest
+from conftest import CORPUS, shared_material
 
 from knowledge.ingest.base import IngestError
 from knowledge.ingest.common import decode_bytes, is_chrome_line, remove_chrome
@@ -17,8 +18,10 @@ def _offsets_hold(doc) -> None:
 # -- plain text and page chrome ------------------------------------------------------------------------------
 
 
-def test_scraped_article_loses_page_chrome_but_keeps_every_recommendation(shared):
-    doc = read_file(shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt")
+@pytest.mark.parametrize("article", ["stand-in", pytest.param("published", marks=pytest.mark.shared)])
+def test_scraped_article_loses_page_chrome_but_keeps_every_recommendation(article):
+    folder = CORPUS if article == "stand-in" else shared_material() / "corpus"
+    doc = read_file(folder / "ppp-ai-imaging-roundtable-2023.txt")
     assert "Close this search box" not in doc.text
     assert "Scroll to Top" not in doc.text
     # The last line had the chrome glued onto it: the sentence itself survives.
@@ -84,8 +87,8 @@ def test_unsupported_extension(tmp_path):
 # -- Markdown ------------------------------------------------------------------------------------------------
 
 
-def test_roundtable_notes_markdown(shared):
-    doc = read_file(shared / "corpus" / "harbourside-roundtable-notes-2024-03.md")
+def test_roundtable_notes_markdown(corpus):
+    doc = read_file(corpus / "harbourside-roundtable-notes-2024-03.md")
     assert doc.title == "Harbourside ICS – AI in Imaging Diagnostics: follow-up roundtable"
     assert doc.kind == "roundtable_notes"
     assert doc.date == "2024-03-14"
@@ -268,8 +271,8 @@ def test_broken_docx_is_reported(tmp_path):
 # -- CSV trackers --------------------------------------------------------------------------------------------
 
 
-def test_tracker_csv_rows_and_searchable_blocks(shared):
-    doc = read_file(shared / "corpus" / "moorland-icb-ai-tracker.csv")
+def test_tracker_csv_rows_and_searchable_blocks(corpus):
+    doc = read_file(corpus / "moorland-icb-ai-tracker.csv")
     assert doc.kind == "tracker"
     assert len(doc.rows) == 9 and len(doc.blocks) == 9
     assert doc.rows[0]["Organisation"] == "Moorland ICB"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pdfs import pdf_bytes
 
 import knowledge.extract
 from knowledge.library import (
@@ -26,8 +27,8 @@ def _fts_hits(db, query: str) -> int:
     return db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", [query]).fetchone()[0]
 
 
-def test_import_the_shared_corpus(fresh_db, shared):
-    outcomes = import_paths(fresh_db, [shared / "corpus"])
+def test_import_the_corpus(fresh_db, corpus):
+    outcomes = import_paths(fresh_db, [corpus])
     by_name = {o.path.rsplit("/", 1)[-1]: o for o in outcomes}
     assert {o.status for o in outcomes} == {"imported"}
     assert set(by_name) == {
@@ -51,9 +52,9 @@ def test_import_the_shared_corpus(fresh_db, shared):
         assert passage["text"].strip() and passage["char_end"] > passage["char_start"]
 
 
-def test_reimport_is_recognised_as_duplicate(fresh_db, shared):
-    first = import_paths(fresh_db, [shared / "corpus"])
-    again = import_paths(fresh_db, [shared / "corpus" / "moorland-icb-ai-tracker.csv", shared / "corpus"])
+def test_reimport_is_recognised_as_duplicate(fresh_db, corpus):
+    first = import_paths(fresh_db, [corpus])
+    again = import_paths(fresh_db, [corpus / "moorland-icb-ai-tracker.csv", corpus])
     assert [o.status for o in again] == ["duplicate"] * 4
     assert again[0].document_id == next(o.document_id for o in first if o.path.endswith(".csv"))
     assert _count(fresh_db, "documents") == 3
@@ -81,17 +82,17 @@ def test_paths_that_cannot_be_imported(fresh_db, tmp_path):
     ]
 
 
-def test_invalid_options_are_usage_errors(fresh_db, shared):
+def test_invalid_options_are_usage_errors(fresh_db, corpus):
     with pytest.raises(ValueError, match="unknown document kind"):
-        import_paths(fresh_db, [shared / "corpus"], kind="memo")
+        import_paths(fresh_db, [corpus], kind="memo")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        import_paths(fresh_db, [shared / "corpus"], date="14/03/2024")
+        import_paths(fresh_db, [corpus], date="14/03/2024")
 
 
-def test_caller_options_win_and_org_is_created(fresh_db, shared):
+def test_caller_options_win_and_org_is_created(fresh_db, corpus):
     outcomes = import_paths(
         fresh_db,
-        [shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt"],
+        [corpus / "ppp-ai-imaging-roundtable-2023.txt"],
         kind="guidance",
         title="PPP roundtable article",
         date="2023-10-11",
@@ -126,6 +127,7 @@ def test_jsonl_one_outcome_per_line(fresh_db, tmp_path):
     assert docs["b"]["kind"] == "guidance"
 
 
+@pytest.mark.shared
 def test_scifact_slice_imports_with_external_ids(fresh_db, shared, tmp_path):
     source = shared / "eval" / "scifact" / "corpus.jsonl"
     with source.open(encoding="utf-8") as handle:
@@ -148,10 +150,10 @@ def test_scifact_slice_imports_with_external_ids(fresh_db, shared, tmp_path):
     assert short and all(o.passages == 1 for o in short)
 
 
-def test_progress_and_cancel(fresh_db, shared):
+def test_progress_and_cancel(fresh_db, corpus, tmp_path):
     calls = []
     import_paths(
-        fresh_db, [shared / "corpus"], progress=lambda done, total, label: calls.append((done, total))
+        fresh_db, [corpus], progress=lambda done, total, label: calls.append((done, total))
     )
     assert calls[0] == (0, 3) and calls[-1] == (3, 3)
 
@@ -160,16 +162,18 @@ def test_progress_and_cancel(fresh_db, shared):
     def cancel() -> bool:
         return len(seen) >= 1
 
+    pdf = tmp_path / "minimal-document.pdf"
+    pdf.write_bytes(pdf_bytes([["A minimal document of one page."]]))
     outcomes = import_paths(
         fresh_db,
-        [shared / "fixtures" / "pdf" / "001-minimal-document.pdf", shared / "corpus"],
+        [pdf, corpus],
         progress=lambda done, total, label: seen.append(label),
         cancel=cancel,
     )
     assert len(outcomes) == 1
 
 
-def test_a_failing_hook_leaves_nothing_of_that_document(fresh_db, shared, monkeypatch):
+def test_a_failing_hook_leaves_nothing_of_that_document(fresh_db, corpus, monkeypatch):
     real = knowledge.extract.extract_actions
 
     def failing(db, document_id, parsed, passages):
@@ -178,7 +182,7 @@ def test_a_failing_hook_leaves_nothing_of_that_document(fresh_db, shared, monkey
         return real(db, document_id, parsed, passages)
 
     monkeypatch.setattr(knowledge.extract, "extract_actions", failing)
-    outcomes = import_paths(fresh_db, [shared / "corpus"])
+    outcomes = import_paths(fresh_db, [corpus])
     statuses = {o.path.rsplit("/", 1)[-1]: o.status for o in outcomes}
     assert statuses == {
         "harbourside-roundtable-notes-2024-03.md": "imported",
@@ -197,12 +201,12 @@ def test_a_failing_hook_leaves_nothing_of_that_document(fresh_db, shared, monkey
     )
     # Once the hook works again, the same file imports (it was not recorded as a duplicate).
     monkeypatch.setattr(knowledge.extract, "extract_actions", real)
-    again = import_paths(fresh_db, [shared / "corpus" / "moorland-icb-ai-tracker.csv"])
+    again = import_paths(fresh_db, [corpus / "moorland-icb-ai-tracker.csv"])
     assert again[0].status == "imported"
 
 
-def test_delete_and_restore_bring_everything_back(fresh_db, shared):
-    outcomes = import_paths(fresh_db, [shared / "corpus"])
+def test_delete_and_restore_bring_everything_back(fresh_db, corpus):
+    outcomes = import_paths(fresh_db, [corpus])
     notes = next(o for o in outcomes if o.path.endswith(".md"))
     passages_before = document_passages(fresh_db, notes.document_id)
     fresh_db.execute(
@@ -239,8 +243,8 @@ def test_delete_and_restore_bring_everything_back(fresh_db, shared):
         restore_document(fresh_db, snapshot)
 
 
-def test_restore_after_the_same_file_was_reimported_is_refused(fresh_db, shared):
-    path = shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt"
+def test_restore_after_the_same_file_was_reimported_is_refused(fresh_db, corpus):
+    path = corpus / "ppp-ai-imaging-roundtable-2023.txt"
     doc_id = import_paths(fresh_db, [path])[0].document_id
     snapshot = delete_document(fresh_db, doc_id)
     assert import_paths(fresh_db, [path])[0].status == "imported"
@@ -248,8 +252,8 @@ def test_restore_after_the_same_file_was_reimported_is_refused(fresh_db, shared)
         restore_document(fresh_db, snapshot)
 
 
-def test_list_filter_and_update(fresh_db, shared):
-    outcomes = import_paths(fresh_db, [shared / "corpus"])
+def test_list_filter_and_update(fresh_db, corpus):
+    outcomes = import_paths(fresh_db, [corpus])
     docs = list_documents(fresh_db)
     assert [d["id"] for d in docs] == sorted((o.document_id for o in outcomes), reverse=True)
     assert set(docs[0]) >= {

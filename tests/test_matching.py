@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FIXTURES
 
 from indexes.embedder import HashingEmbedder
 from indexes.matching import suggest, suggest_batch, suggest_for_pending
@@ -70,9 +71,9 @@ def test_organisation_type_is_a_soft_prior(fresh_db, model):
     assert suggest(fresh_db, text, "vendor", embedder=model)[0].number == 1
 
 
-def test_sample_actions_reach_the_target(fresh_db, model, shared):
+def test_sample_actions_reach_the_target(fresh_db, model):
     """The 27 labelled sample actions (none of them is in the codebook): >= 85% top-1, >= 95% top-3."""
-    samples = [json.loads(line) for line in (shared / "examples" / "actions-sample.jsonl").open()]
+    samples = [json.loads(line) for line in (FIXTURES / "actions-sample.jsonl").open()]
     ranked = suggest_batch(
         fresh_db, [{"text": s["text"], "org_type": s["org_type"]} for s in samples], embedder=model
     )
@@ -185,11 +186,11 @@ def test_suggest_for_pending_stores_model_suggestions_once(fresh_db):
     assert all(r[1] == "suggested" and r[2] == "model" and 0 < r[3] <= 1 for r in mine)
 
 
-def test_evidence_passages_finds_discussion_not_action_rows(fresh_db, db_path, shared):
+def test_evidence_passages_finds_discussion_not_action_rows(fresh_db, db_path, corpus):
     from indexes.matching import evidence_passages
     from knowledge.library import import_paths
 
-    import_paths(fresh_db, [shared / "corpus"])
+    import_paths(fresh_db, [corpus])
     found, warning = evidence_passages(fresh_db, db_path, [8, 9, 42], mode="keyword", limit=5)
     assert warning is None
     assert set(found) == {8, 9}  # an unknown number is simply absent

@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 from conftest import version_one_database
 
-from knowledge.db import SCHEMA_VERSION, DatabaseError, open_db, schema_version
+from knowledge.db import SCHEMA_VERSION, DatabaseError, schema_version
+from knowledge.workspace import open_db
 
 
 def test_old_database_is_upgraded_and_old_passages_are_searchable(tmp_path):

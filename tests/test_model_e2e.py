@@ -24,9 +24,9 @@ def model():
 
 
 @pytest.fixture
-def article_db(shared, fresh_db, db_path, model):
+def article_db(corpus, fresh_db, db_path, model):
     """The roundtable article as passages (one per paragraph or recommendation), embedded by the model."""
-    text = (shared / "corpus" / "ppp-ai-imaging-roundtable-2023.txt").read_text(encoding="utf-8")
+    text = (corpus / "ppp-ai-imaging-roundtable-2023.txt").read_text(encoding="utf-8")
     paragraphs = [line.strip(" •\t") for line in text.splitlines() if len(line.split()) > 12]
     half = len(paragraphs) // 2
     insert_document(fresh_db, "ICBs need robust digital procurement strategies", paragraphs[:half])
@@ -61,7 +61,7 @@ def test_hybrid_search_through_the_cli(article_db, capsys):
 
 
 def db_passage_id(db_path, start):
-    from knowledge.db import open_db
+    from knowledge.workspace import open_db
 
     db = open_db(db_path)
     try:

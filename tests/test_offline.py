@@ -62,11 +62,11 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_import_search_suggest_and_export_never_touch_the_network(shared, tmp_path):
+def test_import_search_suggest_and_export_never_touch_the_network(corpus, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     env["HF_HOME"] = str(tmp_path / "hf-home")  # an empty cache: the model must come from its package
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(tmp_path / "offline.db"), str(shared / "corpus"), str(tmp_path)],
+        [sys.executable, "-c", CHILD, str(tmp_path / "offline.db"), str(corpus), str(tmp_path)],
         env=env,
         capture_output=True,
         text=True,

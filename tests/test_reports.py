@@ -28,9 +28,9 @@ AS_AT = date(2024, 5, 10)
 
 
 @pytest.fixture
-def corpus_db(fresh_db, shared):
-    """A database holding the shared corpus: the article, the Harbourside notes and the Moorland tracker."""
-    outcomes = import_paths(fresh_db, [shared / "corpus"])
+def corpus_db(fresh_db, corpus):
+    """The project's corpus imported: the article stand-in, the Harbourside notes, the Moorland tracker."""
+    outcomes = import_paths(fresh_db, [corpus])
     assert all(o.status == "imported" for o in outcomes)
     return fresh_db
 
@@ -242,8 +242,9 @@ def test_briefing_redaction_removes_every_identifier_and_counts_them(corpus_db):
     assert "[email redacted]" in redacted and "[phone redacted]" in redacted
     assert "[NHS number redacted]" in redacted
     assert redacted.rstrip().endswith(
-        "*Redacted for onward circulation: 3 items (1 NHS number, 1 e-mail address, 1 phone number).*"
-    )
+        "*Redacted for onward circulation: 6 items"
+        " (1 NHS number, 1 e-mail address, 1 phone number, 3 names).*"
+    )  # the names (issue 16): the notes' chair (twice) and note-taker
     # Stored data is never changed by an export.
     notes = corpus_db.execute("SELECT group_concat(text, ' ') FROM passages").fetchone()[0]
     assert all(secret in notes for secret in SECRETS)

@@ -12,8 +12,8 @@ from knowledge.returns import HEADERS, ReturnError, export_return, import_return
 
 
 @pytest.fixture
-def moorland(fresh_db, shared):
-    [outcome] = import_paths(fresh_db, [shared / "corpus" / "moorland-icb-ai-tracker.csv"])
+def moorland(fresh_db, corpus):
+    [outcome] = import_paths(fresh_db, [corpus / "moorland-icb-ai-tracker.csv"])
     assert outcome.actions == 9
     return fresh_db
 
@@ -104,9 +104,9 @@ def test_unchanged_rows_write_nothing(moorland, tmp_path):
     assert _history_count(moorland) == before
 
 
-def test_a_file_that_is_not_a_return_is_a_clear_error(fresh_db, tmp_path, shared):
+def test_a_file_that_is_not_a_return_is_a_clear_error(fresh_db, tmp_path, corpus):
     with pytest.raises(ReturnError, match="no 'Action ID' column"):
-        import_return(fresh_db, shared / "corpus" / "moorland-icb-ai-tracker.csv")
+        import_return(fresh_db, corpus / "moorland-icb-ai-tracker.csv")
     with pytest.raises(ReturnError, match="cannot read"):
         import_return(fresh_db, tmp_path / "missing.csv")
 

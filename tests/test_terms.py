@@ -17,9 +17,9 @@ EVERYTHING = 100_000  # a limit past every match, so whole result sets are compa
 
 
 @pytest.fixture
-def library(fresh_db, shared):
-    """The shared article and roundtable notes through the real importers, plus awkward Unicode text."""
-    outcomes = import_paths(fresh_db, [shared / "corpus"])
+def library(fresh_db, corpus):
+    """The article stand-in and roundtable notes through the real importers, plus awkward Unicode text."""
+    outcomes = import_paths(fresh_db, [corpus])
     assert any(o.status == "imported" for o in outcomes)
     insert_document(
         fresh_db,

@@ -47,7 +47,8 @@ class Context:
         return self._db
 
     def open_db(self, create: bool = True):
-        from knowledge.db import DatabaseError, open_db
+        from knowledge.db import DatabaseError
+        from knowledge.workspace import open_db
 
         try:
             return open_db(self.db_path, create=create)

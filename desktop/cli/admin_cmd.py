@@ -36,11 +36,12 @@ def _database(ctx: Context):
 
 
 def cmd_backup(ctx: Context) -> int:
-    from knowledge.backup import TargetExists, backup_database
+    from desktop.operations.admin import backup
+    from knowledge.backup import TargetExists
     from knowledge.db import DatabaseError
 
     try:
-        info = backup_database(_database(ctx), ctx.args.file, overwrite=ctx.args.force)
+        info = backup(_database(ctx), ctx.args.file, overwrite=ctx.args.force).value
     except TargetExists as exc:
         raise CliError(f"{exc}; choose another name, or --force to overwrite it", EXIT_PARTIAL) from exc
     except DatabaseError as exc:
@@ -50,17 +51,15 @@ def cmd_backup(ctx: Context) -> int:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from indexes.vectors import delete_index_folder
-    from knowledge.backup import inspect_database, restore_database
+    from desktop.operations.admin import restore
+    from knowledge.backup import inspect_database
     from knowledge.db import DatabaseError
 
     try:
         inspect_database(ctx.args.file)  # before the database is opened (or created) at all
-        report = restore_database(ctx.db, ctx.args.file)
+        report = restore(ctx.db, ctx.args.file, ctx.db_path).value  # the search indexes are rebuilt
     except DatabaseError as exc:
         raise CliError(str(exc), EXIT_PARTIAL) from exc
-    # The search indexes describe the replaced contents: rebuilt from the restored vectors on next use.
-    delete_index_folder(ctx.db_path)
     print(f"restored {ctx.db_path} from {report.restored.path} ({report.restored.describe()})", file=ctx.err)
     if report.migrated:
         print(f"upgraded it to the current schema ({', '.join(report.migrated)})", file=ctx.err)
@@ -73,24 +72,23 @@ def cmd_restore(ctx: Context) -> int:
 
 
 def cmd_check(ctx: Context) -> int:
-    from knowledge.backup import inspect_database
+    from desktop.operations.admin import check
     from knowledge.db import DatabaseError
 
     db = _database(ctx)
-    problems = [row[0] for row in db.execute("PRAGMA integrity_check(20)")]
-    if problems != ["ok"]:
-        for problem in problems:
+    try:
+        report = check(db, ctx.db_path).value
+    except DatabaseError as exc:
+        raise CliError(str(exc), EXIT_PARTIAL) from exc
+    if not report.ok:
+        for problem in report.problems:
             ctx.warn(problem)
         raise CliError(
             f"{ctx.db_path} is damaged; restore a backup (`roundtable restore FILE`) "
             f"or copy out what you can with `roundtable backup FILE`",
             EXIT_PARTIAL,
         )
-    try:
-        info = inspect_database(ctx.db_path)
-    except DatabaseError as exc:
-        raise CliError(str(exc), EXIT_PARTIAL) from exc
-    print(f"{ctx.db_path}: ok ({info.describe()})", file=ctx.out)
+    print(f"{ctx.db_path}: ok ({report.info.describe()})", file=ctx.out)
     return EXIT_OK
 
 

@@ -8,8 +8,9 @@ import sys
 from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command
+from knowledge.vocab import DocumentKind, values
 
-KINDS = ("report", "roundtable_notes", "minutes", "guidance", "tracker", "other")
+KINDS = values(DocumentKind)
 
 
 def _date(value: str) -> str:
@@ -22,8 +23,12 @@ def _date(value: str) -> str:
 
 def register(sub: Any) -> None:
     """Add the core commands."""
+    from knowledge.ingest.readers import SUPPORTED_EXTENSIONS
+
     p = add_command(sub, "import", cmd_import, "import files or folders of documents")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help=f"files or folders ({' '.join(SUPPORTED_EXTENSIONS)})"
+    )
     p.add_argument("--kind", choices=KINDS, help="document kind (default: guessed per file)")
     p.add_argument("--title", help="title (default: taken from the file)")
     p.add_argument("--date", type=_date, help="document date YYYY-MM-DD")
@@ -73,40 +78,21 @@ def _progress_printer(ctx: Context, quiet: bool):
 
 
 def cmd_import(ctx: Context) -> int:
-    from knowledge.library import import_paths
+    from desktop.operations.library import import_files, pending_passages
 
     args = ctx.args
+    options = {"kind": args.kind, "title": args.title, "date": args.date, "org": args.org}
     try:
-        outcomes = import_paths(
-            ctx.db,
-            args.paths,
-            kind=args.kind,
-            title=args.title,
-            date=args.date,
-            org=args.org,
-            progress=_progress_printer(ctx, args.quiet),
-        )
+        summary = import_files(ctx.db, args.paths, options, progress=_progress_printer(ctx, args.quiet)).value
     except ValueError as exc:  # an invalid --kind/--date: a usage error, nothing was read
         raise CliError(str(exc)) from exc
-    imported = [o for o in outcomes if o.status == "imported"]
-    duplicates = [o for o in outcomes if o.status == "duplicate"]
-    failed = [o for o in outcomes if o.status == "failed"]
-    for line in _failure_lines(failed):
+    for line in _failure_lines(summary.failed_outcomes()):
         ctx.warn(line)
-    passages = sum(o.passages for o in imported)
-    actions = sum(o.actions for o in outcomes)
-    summary = f"imported {len(imported)} document(s), {passages} passage(s)"
-    if actions:
-        summary += f", {actions} action(s)"
-    if duplicates:
-        summary += f"; skipped {len(duplicates)} already imported"
-    if failed:
-        summary += f"; {len(failed)} failed"
-    print(summary, file=ctx.err)
-    if not args.no_index and (imported or actions or _unembedded(ctx)):
+    print(summary.cli_line(), file=ctx.err)
+    if not args.no_index and (summary.imported or summary.actions or pending_passages(ctx.db)):
         # Also when nothing was new: an import interrupted while embedding finishes when run again.
         _after_import(ctx, index=not args.no_index)
-    return EXIT_PARTIAL if failed else EXIT_OK
+    return EXIT_PARTIAL if summary.failed else EXIT_OK
 
 
 # A .jsonl file with many bad lines still gets one line on stderr: its first few reasons, then a count.
@@ -131,28 +117,20 @@ def _failure_lines(failed: list[Any]) -> list[str]:
     return lines
 
 
-def _unembedded(ctx: Context) -> bool:
-    from indexes.sync import unembedded_count
-
-    return unembedded_count(ctx.db) > 0
-
-
 def _after_import(ctx: Context, index: bool) -> None:
     """Embed new passages and suggest recommendations for new draft actions (both need the model)."""
     if not index:
         return
-    from indexes.sync import IndexUnavailable, sync_index
+    from desktop.operations.library import index_passages
+    from indexes.sync import IndexUnavailable
 
     try:
-        sync_index(ctx.db, ctx.db_path, progress=_progress_printer(ctx, getattr(ctx.args, "quiet", False)))
+        progress = _progress_printer(ctx, getattr(ctx.args, "quiet", False))
+        index_passages(ctx.db, ctx.db_path, progress=progress)
     except IndexUnavailable as exc:
         ctx.warn(
             f"passages stored but not embedded ({exc}); keyword search works; run `roundtable index` later"
         )
-        return
-    from indexes.matching import suggest_for_pending
-
-    suggest_for_pending(ctx.db)
 
 
 def cmd_documents(ctx: Context) -> int:
@@ -171,19 +149,9 @@ def cmd_documents(ctx: Context) -> int:
 
 
 def cmd_delete(ctx: Context) -> int:
-    from knowledge.library import delete_document
+    from desktop.operations.library import delete_documents
 
-    missing = []
-    for doc_id in ctx.args.document_ids:
-        if not delete_document(ctx.db, doc_id):
-            missing.append(doc_id)
-    if len(missing) < len(ctx.args.document_ids):
-        from indexes.sync import IndexUnavailable, sync_index
-
-        try:
-            sync_index(ctx.db, ctx.db_path, embed=False)
-        except IndexUnavailable:
-            pass  # the vector index reconciles itself with the database on next load
+    missing = delete_documents(ctx.db, ctx.db_path, ctx.args.document_ids).value
     for doc_id in missing:
         ctx.warn(f"no document with id {doc_id}")
     return EXIT_PARTIAL if missing else EXIT_OK
@@ -205,10 +173,11 @@ def cmd_recommendations(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from knowledge.demo import DemoAlreadyLoaded, load_demo
+    from desktop.operations.library import load_demo
+    from knowledge.demo import DemoAlreadyLoaded
 
     try:
-        report = load_demo(ctx.db)
+        report = load_demo(ctx.db).value
     except DemoAlreadyLoaded as exc:
         raise CliError(str(exc), EXIT_PARTIAL) from exc
     print(report, file=ctx.err)

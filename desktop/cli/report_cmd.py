@@ -10,7 +10,7 @@ from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, Context, add_command
 from desktop.cli.search_cmd import write_json
-from desktop.reporting import REPORTS
+from knowledge.redact import COVERS
 
 
 def _date(value: str) -> date:
@@ -21,20 +21,22 @@ def _date(value: str) -> date:
 
 
 def register(sub: Any) -> None:
-    """Add the export command."""
-    p = add_command(
-        sub,
-        "export",
-        cmd_export,
-        "write a markdown report (recommendation N, organisation NAME, roundtable ID or briefing)",
-    )
-    p.add_argument("report", choices=REPORTS, help="which report")
-    p.add_argument("target", nargs="?", help="recommendation number, organisation name or roundtable id")
+    """Add the export command (its choices and help from the report registry)."""
+    from knowledge import reports
+
+    specs = reports.specs()
+    usage = [f"{s.kind} {s.target.upper()}" if s.target else str(s.kind) for s in specs]
+    p = add_command(sub, "export", cmd_export, f"write a markdown report ({_or_list(usage)})")
+    p.add_argument("report", choices=reports.kinds(), help="which report")
+    p.add_argument("target", nargs="?", help=_or_list([s.target_text for s in specs if s.target]))
     p.add_argument("--out", metavar="FILE.md", help="write the markdown here (default: standard output)")
     p.add_argument("--html", metavar="FILE.html", help="also write an HTML rendering")
-    p.add_argument("--redact", action="store_true", help="replace NHS numbers, e-mails, phones and postcodes")
+    p.add_argument("--redact", action="store_true", help=f"replace {COVERS}; the report ends with a count")
     p.add_argument(
-        "--since", type=_date, metavar="YYYY-MM-DD", help="briefing: changes since (default 30 days)"
+        "--since",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help=f"{_or_list([s.kind for s in specs if 'since' in s.options])}: changes since (default 30 days)",
     )
     p.add_argument(
         "--as-at", dest="as_at", type=_date, metavar="YYYY-MM-DD", help="report date (default today)"
@@ -52,16 +54,20 @@ def register(sub: Any) -> None:
 
 def cmd_export(ctx: Context) -> int:
     from desktop.reporting import build_report
-    from knowledge.reports import ReportError, render_html, report_title
+    from knowledge.reports import ReportError, get, render_html, report_title
 
     args = ctx.args
-    if args.report != "briefing" and not (args.target or "").strip():
-        raise CliError(f"export {args.report} needs a {_target_name(args.report)}", EXIT_USAGE)
-    if args.report == "briefing" and args.target:
-        raise CliError("export briefing takes no target", EXIT_USAGE)
-    target = args.target
-    if args.report in ("recommendation", "roundtable"):
-        target = _int(args.target, f"{args.report} {_target_name(args.report)}")
+    spec = get(args.report)
+    given = (args.target or "").strip()
+    if bool(spec.target) != bool(given):
+        need = f"needs a {spec.target}" if spec.target else "takes no target"
+        raise CliError(f"export {spec.kind} {need}", EXIT_USAGE)
+    try:
+        target = spec.parse_target(given)
+    except ValueError as exc:  # "expected a recommendation number, got 'nine'"
+        raise CliError(str(exc), EXIT_USAGE) from None
+    if args.since and "since" not in spec.options:
+        raise CliError(f"export {spec.kind} takes no --since", EXIT_USAGE)
     try:
         md, warning = build_report(
             ctx.db,
@@ -86,15 +92,9 @@ def cmd_export(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _target_name(report: str) -> str:
-    return {"recommendation": "number", "organisation": "name", "roundtable": "id"}[report]
-
-
-def _int(value: str, what: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise CliError(f"expected a {what}, got {value!r}", EXIT_USAGE) from None
+def _or_list(items: list[str]) -> str:
+    """'a, b or c'."""
+    return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _write(path: Path, text: str) -> None:
@@ -166,11 +166,9 @@ def cmd_suggest(ctx: Context) -> int:
 
     text, org_type, action_id = args.text, None, args.action_id
     if action_id is not None:
-        row = ctx.db.execute(
-            "SELECT a.text, o.type FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
-            " WHERE a.id = ?",
-            [action_id],
-        ).fetchone()
+        from knowledge.actions.queries import action_wording
+
+        row = action_wording(ctx.db, action_id)
         if row is None:
             raise CliError(f"no action with id {action_id}", EXIT_PARTIAL)
         text = text or row[0]

@@ -9,8 +9,9 @@ import sys
 from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, Context, add_command
+from knowledge.vocab import DocumentKind, values
 
-KINDS = ("report", "roundtable_notes", "minutes", "guidance", "tracker", "other")
+KINDS = values(DocumentKind)
 MODES = ("hybrid", "semantic", "keyword")
 BOLD, RESET = "\033[1m", "\033[0m"
 
@@ -55,22 +56,20 @@ def register(sub: Any) -> None:
 
 def _filters(ctx: Context):
     from indexes.keyword import SearchFilters
+    from knowledge.organisations import organisation_id_named
+    from knowledge.roundtables import get_roundtable
 
     args = ctx.args
-    if args.org:
-        row = ctx.db.execute(
-            "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", [args.org.strip()]
-        ).fetchone()
-        if row is None:
-            raise CliError(f"no organisation called {args.org!r}", EXIT_PARTIAL)
-    if args.roundtable is not None:
-        if ctx.db.execute("SELECT 1 FROM roundtables WHERE id = ?", [args.roundtable]).fetchone() is None:
-            raise CliError(f"no roundtable with id {args.roundtable}", EXIT_PARTIAL)
+    org_id = organisation_id_named(ctx.db, args.org) if args.org else None
+    if args.org and org_id is None:
+        raise CliError(f"no organisation called {args.org!r}", EXIT_PARTIAL)
+    if args.roundtable is not None and get_roundtable(ctx.db, args.roundtable) is None:
+        raise CliError(f"no roundtable with id {args.roundtable}", EXIT_PARTIAL)
     filters = SearchFilters(
         kinds=tuple(args.kind),
         date_from=args.date_from,
         date_to=args.date_to,
-        organisation=row[0] if args.org else None,
+        organisation=org_id,
         roundtable_id=args.roundtable,
     )
     return None if filters.is_empty() else filters

@@ -9,34 +9,25 @@ from datetime import date
 from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command
-
-STATUS_LETTERS = {
-    "blocked": "B",
-    "not_started": "N",
-    "planned": "P",
-    "in_progress": "I",
-    "done": "D",
-    "dropped": "X",
-}
-
+from knowledge.vocab import SEVERITY, LinkState, Status
 
 # -- argument types: a bad value is a usage error (exit 2) with one readable line ----------------------
 
 
 def _status(value: str) -> str:
     from knowledge.actions import parse_status
-    from knowledge.db import ACTION_STATUSES
+    from knowledge.vocab import Status, values
 
     parsed = parse_status(value)
     if parsed is None:
         raise argparse.ArgumentTypeError(
-            f"unknown status {value!r}; use one of: {', '.join(ACTION_STATUSES)}"
+            f"unknown status {value!r}; use one of: {', '.join(values(Status))}"
         )
     return parsed
 
 
 def _date(value: str) -> str:
-    from knowledge.actions import parse_date
+    from knowledge.dates import parse_date
 
     try:
         return parse_date(value) or ""
@@ -57,13 +48,13 @@ def _percent(value: str) -> int:
 
 
 def _org_type(value: str) -> str:
-    from knowledge.db import ORG_TYPES
     from knowledge.organisations import parse_org_type
+    from knowledge.vocab import OrgType, values
 
     parsed = parse_org_type(value)
     if parsed is None:
         raise argparse.ArgumentTypeError(
-            f"unknown organisation type {value!r}; use one of: {', '.join(ORG_TYPES)}"
+            f"unknown organisation type {value!r}; use one of: {', '.join(values(OrgType))}"
         )
     return parsed
 
@@ -166,7 +157,7 @@ def _register_action(sub: Any) -> None:
     p.add_argument("--new-org", action="store_true", help="create the organisation if it is not registered")
     p.add_argument("--owner")
     p.add_argument("--due", type=_date, metavar="DATE")
-    p.add_argument("--status", type=_status, default="not_started")
+    p.add_argument("--status", type=_status, default=Status.NOT_STARTED)
     p.add_argument("--percent", type=_percent, default=0)
     p.add_argument(
         "--rec",
@@ -352,7 +343,8 @@ def _print_actions(ctx: Context, actions: list[dict[str, Any]]) -> None:
 
 
 def cmd_action_add(ctx: Context) -> int:
-    from knowledge.actions import confirm_link, create_action, get_action, recommendation_id
+    from desktop.operations.tracking import add_action
+    from knowledge.actions import get_action, recommendation_id
     from knowledge.organisations import find_organisation
 
     a = ctx.args
@@ -362,19 +354,17 @@ def cmd_action_add(ctx: Context) -> int:
             EXIT_PARTIAL,
         )
     rec_ids = [recommendation_id(ctx.db, n) for n in a.rec]
-    with ctx.db.atomic():
-        action_id = create_action(
-            ctx.db,
-            text=a.text,
-            organisation=a.org,
-            owner=a.owner,
-            due=a.due or None,
-            status=a.status,
-            percent=a.percent,
-            who=a.who,
-        )
-        for rec_id in rec_ids:
-            confirm_link(ctx.db, action_id, rec_id, who=a.who)
+    action_id = add_action(
+        ctx.db,
+        text=a.text,
+        organisation=a.org,
+        owner=a.owner,
+        due=a.due or None,
+        status=a.status,
+        percent=a.percent,
+        recommendation_ids=rec_ids,
+        who=a.who,
+    ).value
     if a.json:
         _print_json(ctx, get_action(ctx.db, action_id))
     else:
@@ -461,14 +451,14 @@ def _print_history(ctx: Context, history: list[dict[str, Any]]) -> None:
 
 
 def cmd_action_update(ctx: Context) -> int:
-    from knowledge.actions import update_progress
+    from desktop.operations.tracking import update_progress
 
     a = ctx.args
     if a.status is None and a.percent is None and not a.note:
         raise CliError("nothing to record: give --status, --percent or --note")
     result = update_progress(
         ctx.db, a.id, status=a.status, percent=a.percent, note=a.note, who=a.who, at=a.date or None
-    )
+    ).value
     if result["id"] is None:
         print(f"action {a.id} unchanged", file=ctx.out)
     else:
@@ -477,17 +467,16 @@ def cmd_action_update(ctx: Context) -> int:
 
 
 def cmd_action_due(ctx: Context) -> int:
-    from knowledge.actions import change_due_date
+    from desktop.operations.tracking import change_due
 
-    result = change_due_date(
-        ctx.db, ctx.args.id, ctx.args.due or None, reason=ctx.args.reason, who=ctx.args.who
-    )
+    a = ctx.args
+    result = change_due(ctx.db, a.id, a.due or None, reason=a.reason, who=a.who).value
     print(f"action {ctx.args.id}: due {result['old_due'] or '-'} -> {result['new_due'] or '-'}", file=ctx.out)
     return EXIT_OK
 
 
 def cmd_action_edit(ctx: Context) -> int:
-    from knowledge.actions import edit_action
+    from desktop.operations.tracking import edit_action
 
     a = ctx.args
     _action_or_fail(ctx, a.id)
@@ -503,27 +492,22 @@ def cmd_action_edit(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _decide(ctx: Context, decide) -> int:
+def _decide(ctx: Context, state: LinkState) -> int:
+    from desktop.operations.tracking import decide_links
     from knowledge.actions import recommendation_id
 
     _action_or_fail(ctx, ctx.args.id)
     rec_ids = [recommendation_id(ctx.db, n, ctx.args.set_slug) for n in ctx.args.recs]
-    with ctx.db.atomic():
-        for rec_id in rec_ids:
-            decide(ctx.db, ctx.args.id, rec_id, who=ctx.args.who)
+    decide_links(ctx.db, ctx.args.id, rec_ids, state, who=ctx.args.who)
     return EXIT_OK
 
 
 def cmd_action_confirm(ctx: Context) -> int:
-    from knowledge.actions import confirm_link
-
-    return _decide(ctx, confirm_link)
+    return _decide(ctx, LinkState.CONFIRMED)
 
 
 def cmd_action_reject(ctx: Context) -> int:
-    from knowledge.actions import reject_link
-
-    return _decide(ctx, reject_link)
+    return _decide(ctx, LinkState.REJECTED)
 
 
 def cmd_action_history(ctx: Context) -> int:
@@ -540,9 +524,9 @@ def cmd_action_history(ctx: Context) -> int:
 
 
 def cmd_action_delete(ctx: Context) -> int:
-    from knowledge.actions import delete_action
+    from desktop.operations.tracking import delete_action
 
-    if not delete_action(ctx.db, ctx.args.id):
+    if not delete_action(ctx.db, ctx.args.id).value:
         raise CliError(f"no action with id {ctx.args.id}", EXIT_PARTIAL)
     return EXIT_OK
 
@@ -596,7 +580,7 @@ def render_matrix(data: dict[str, Any]) -> str:
     width = 38
     lines = [
         f"as at {data['as_at']}   {data['totals']['actions']} actions, {data['totals']['organisations']} "
-        f"organisations, {data['totals']['overdue']} overdue, {data['totals']['blocked']} blocked, "
+        f"organisations, {data['totals']['overdue']} overdue, {data['totals'][Status.BLOCKED]} blocked, "
         f"{data['totals']['stale']} stale",
         "",
     ]
@@ -604,7 +588,7 @@ def render_matrix(data: dict[str, Any]) -> str:
     for row in data["matrix"]["rows"]:
         name = _clip(row["organisation"], width - 2)
         cells = "".join(
-            f"{(str(c['count']) + STATUS_LETTERS[c['worst_status']]) if c else '.':>5}" for c in row["cells"]
+            f"{(str(c['count']) + Status(c['worst_status']).letter) if c else '.':>5}" for c in row["cells"]
         )
         lines.append(f"{name:<{width}}{cells}")
     lines.append(
@@ -614,11 +598,9 @@ def render_matrix(data: dict[str, Any]) -> str:
             for r in data["recommendations"]
         )
     )
-    lines.append(
-        "cells: confirmed actions + worst status (B blocked, N not started, P planned, I in progress, "
-        "D done, X dropped)"
-    )
-    for title, key in (("Overdue", "overdue"), ("Blocked", "blocked"), ("Stale", "stale")):
+    legend = ", ".join(f"{status.letter} {status.label}" for status in SEVERITY)
+    lines.append(f"cells: confirmed actions + worst status ({legend})")
+    for title, key in (("Overdue", "overdue"), (Status.BLOCKED.display, Status.BLOCKED), ("Stale", "stale")):
         if data[key]:
             lines.append(f"\n{title}:")
             for a in data[key]:

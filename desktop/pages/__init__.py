@@ -6,9 +6,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desktop.operations.changes import Changes
+
 
 class Page(QWidget):
     """Base of every page: a margin, a reference to the window, refresh() and prepare_screenshot()."""
+
+    # What the page shows: it refreshes after an operation that changed any of these.
+    shows: Changes = Changes.everything()
 
     def __init__(self, window: Any):
         super().__init__()

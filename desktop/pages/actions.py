@@ -26,17 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop.operations import tracking
+from desktop.operations.changes import Changes, Result
 from desktop.pages import Page
 from desktop.qtmodels import ROW_ROLE, SORT_ROLE, ActionsTableModel
+from desktop.style import org_type_label, status_color, status_label
 from desktop.widgets.common import (
-    STATUS_COLORS,
     PageHeader,
     PlainLabel,
     html_escape,
     short_name,
     status_dot,
-    status_label,
     tooltip_text,
 )
 from desktop.widgets.dialogs import (
@@ -46,41 +46,23 @@ from desktop.widgets.dialogs import (
     ProgressDialog,
     StatusDelegate,
 )
+from knowledge.vocab import LinkState
 
 ORG_ROLE = Qt.ItemDataRole.UserRole + 1
 ORG_NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the full name; the tree shows the abbreviated one
 LINK_ROLE = Qt.ItemDataRole.UserRole + 2
-TYPE_LABELS = {
-    "icb": "ICB",
-    "ics": "ICS",
-    "trust": "Trust",
-    "imaging_network": "Imaging network",
-    "vendor": "Vendor",
-    "regulator": "Regulator",
-    "government": "Government",
-    "national_body": "National body",
-    "professional_body": "Professional body",
-    "other": "Other",
-}
 
 
-def create_action(db: Any, job: Any, values: dict[str, Any]) -> int:
+def create_action(db: Any, job: Any, values: dict[str, Any]) -> Result[int]:
     """Create the action and confirm the recommendations the user ticked (suggestions kept as suggested)."""
-    from knowledge.actions import confirm_link, link_recommendation
-    from knowledge.actions import create_action as _create
-
-    action_id = _create(
+    return tracking.add_action(
         db,
         organisation=values["organisation"],
         text=values["text"],
         owner=values.get("owner"),
         due=values.get("due"),
+        recommendation_ids=values.get("recommendation_ids", []),
     )
-    action_id = int(getattr(action_id, "id", action_id))
-    for rec_id in values.get("recommendation_ids", []):
-        link_recommendation(db, action_id, rec_id, state="confirmed", origin="user")
-        confirm_link(db, action_id, rec_id)
-    return action_id
 
 
 class ActionFilter(QSortFilterProxyModel):
@@ -103,6 +85,7 @@ class ActionFilter(QSortFilterProxyModel):
 
 class ActionsPage(Page):
     actionSaved = Signal(int)  # an action was created or changed (after the write landed)
+    shows = Changes(actions=True, links=True, organisations=True, recommendations=True)
 
     def __init__(self, window: Any):
         super().__init__(window)
@@ -192,9 +175,9 @@ class ActionsPage(Page):
         self.links.currentItemChanged.connect(lambda *_: self._link_buttons())
         link_buttons = QHBoxLayout()
         self.confirm_button = QPushButton("Confirm")
-        self.confirm_button.clicked.connect(lambda: self.decide_link("confirmed"))
+        self.confirm_button.clicked.connect(lambda: self.decide_link(LinkState.CONFIRMED))
         self.reject_button = QPushButton("Reject")
-        self.reject_button.clicked.connect(lambda: self.decide_link("rejected"))
+        self.reject_button.clicked.connect(lambda: self.decide_link(LinkState.REJECTED))
         link_buttons.addWidget(QLabel("Recommendations this action serves"))
         link_buttons.addStretch(1)
         link_buttons.addWidget(self.confirm_button)
@@ -221,17 +204,12 @@ class ActionsPage(Page):
         self._load_actions()
 
     def _fill_tree(self) -> None:
+        from knowledge.actions.queries import action_counts_by_organisation
+        from knowledge.organisations import list_organisations
+
         current = self.organisation_ids
-        counts = {
-            r["organisation_id"]: r["n"]
-            for r in self.db.query(
-                "SELECT organisation_id, count(*) AS n FROM actions GROUP BY organisation_id"
-            )
-        }
-        orgs = [
-            dict(r)
-            for r in self.db.query("SELECT id, name, type, parent_id FROM organisations ORDER BY name")
-        ]
+        counts = action_counts_by_organisation(self.db)
+        orgs = list_organisations(self.db)
         self.tree.blockSignals(True)
         self.tree.clear()
         everything = QTreeWidgetItem([f"All organisations ({len(orgs)})", str(sum(counts.values()))])
@@ -243,7 +221,7 @@ class ActionsPage(Page):
             item.setData(0, ORG_ROLE, org["id"])
             item.setData(0, ORG_NAME_ROLE, org["name"])
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(0, tooltip_text(f"{org['name']} · {TYPE_LABELS.get(org['type'], org['type'])}"))
+            item.setToolTip(0, tooltip_text(f"{org['name']} · {org_type_label(org['type'])}"))
             items[org["id"]] = item
         for org in orgs:  # an ICS holds its ICB and trusts
             parent = items.get(org["parent_id"]) if org["parent_id"] else None
@@ -288,7 +266,7 @@ class ActionsPage(Page):
         self.table.setColumnHidden(2, single)
         # Across organisations the owner gives way to the organisation (it is in the line under the table).
         self.table.setColumnHidden(6, not single)
-        self.model.set_rows(ops.action_rows(self.db, self.organisation_ids))
+        self.model.set_rows(tracking.action_rows(self.db, self.organisation_ids))
         if not (selected and self.select_action(selected["id"])) and self.proxy.rowCount():
             self.table.selectRow(0)
         self._action_selected()
@@ -326,14 +304,15 @@ class ActionsPage(Page):
             score = f" · score {link['score']:.2f}" if link.get("score") is not None else ""
             item = QListWidgetItem(f"R{link['number']}  {link['title']}   [{state}{score}]")
             item.setData(LINK_ROLE, link)
-            if state == "rejected":
+            if state == LinkState.REJECTED:
                 item.setForeground(Qt.GlobalColor.gray)
             self.links.addItem(item)
         if not action.get("links"):
             self.links.addItem(QListWidgetItem("No recommendation linked yet."))
         else:  # a suggestion waiting for a decision first, so Confirm / Reject work straight away
             states = [link["state"] for link in action["links"]]
-            self.links.setCurrentRow(states.index("suggested") if "suggested" in states else 0)
+            waiting = LinkState.SUGGESTED
+            self.links.setCurrentRow(states.index(waiting) if waiting in states else 0)
         self.history.setHtml(self._history_html(action))
         self._link_buttons()
 
@@ -386,7 +365,7 @@ class ActionsPage(Page):
                 change.append(f"due {old_due} → <b>{html_escape(u['new_due'])}</b>")
             if not change:
                 change.append("note added")
-        color = STATUS_COLORS.get(u.get("new_status") or "", "#9aa5b1")
+        color = status_color(u.get("new_status"))
         who = f" · {html_escape(u['who'])}" if u.get("who") else ""
         note = f"<br><span style='color:#7b8794'>{html_escape(u['note'])}</span>" if u.get("note") else ""
         return (
@@ -397,25 +376,24 @@ class ActionsPage(Page):
     def _link_buttons(self) -> None:
         item = self.links.currentItem()
         link = item.data(LINK_ROLE) if item else None
-        self.confirm_button.setEnabled(bool(link) and link["state"] != "confirmed")
-        self.reject_button.setEnabled(bool(link) and link["state"] != "rejected")
+        self.confirm_button.setEnabled(bool(link) and link["state"] != LinkState.CONFIRMED)
+        self.reject_button.setEnabled(bool(link) and link["state"] != LinkState.REJECTED)
 
     # -- writes ------------------------------------------------------------------------------------
     def _write(self, fn: Any, done_message: str, action_id: int | None = None) -> Any:
         def landed(result: Any) -> None:
             self.window_.show_message(done_message)
-            self.window_.dataChanged.emit()
             saved = action_id if action_id is not None else result
             if isinstance(saved, int):
                 self.select_action(saved)
                 self.actionSaved.emit(saved)
 
-        return self.window_.workers.write(
+        return self.window_.run_op(
             fn,
             on_done=landed,
             on_error=lambda m: (
                 self.window_.show_error("Could not save", m),
-                self.window_.dataChanged.emit(),
+                self.window_.dataChanged.emit(self.shows),  # put the values as stored back
             ),
         )
 
@@ -424,13 +402,13 @@ class ActionsPage(Page):
         if field == "due":
             reason, ok = QInputDialog.getText(self, "Change due date", "Reason for the new due date:")
             if not ok or not reason.strip():
-                self.window_.dataChanged.emit()  # put the old date back
+                self.window_.dataChanged.emit(self.shows)  # put the old date back
                 return
         self.edit_action(action_id, field, value, reason)
 
     def edit_action(self, action_id: int, field: str, value: Any, reason: str | None = None) -> Any:
         return self._write(
-            lambda db, job: ops.update_action_field(db, job, action_id, field, value, reason),
+            lambda db, job: tracking.update_action_field(db, action_id, field, value, reason),
             f"Action #{action_id}: {field} saved",
             action_id,
         )
@@ -458,10 +436,8 @@ class ActionsPage(Page):
         return dialog
 
     def save_progress(self, action_id: int, values: dict[str, Any]) -> Any:
-        def work(db: Any, job: Any) -> None:
-            from knowledge.actions import update_progress
-
-            update_progress(
+        def work(db: Any, job: Any) -> Result[Any]:
+            return tracking.update_progress(
                 db,
                 action_id,
                 status=values.get("status"),
@@ -480,10 +456,8 @@ class ActionsPage(Page):
             return None
         action_id, rec_id = action["id"], link["recommendation_id"]
 
-        def work(db: Any, job: Any) -> None:
-            from knowledge.actions import confirm_link, reject_link
-
-            (confirm_link if state == "confirmed" else reject_link)(db, action_id, rec_id)
+        def work(db: Any, job: Any) -> Result[None]:
+            return tracking.decide_links(db, action_id, [rec_id], state)
 
         return self._write(work, f"Recommendation {link['number']} {state}", action_id)
 
@@ -501,14 +475,9 @@ class ActionsPage(Page):
             self.export_return(name, path)
 
     def export_return(self, organisation: str, path: str) -> Any:
-        def work(db: Any, job: Any) -> str:
-            from knowledge.returns import export_return
-
-            export_return(db, organisation, path)
-            return path
-
-        return self.window_.workers.read(
-            work,
+        return self.window_.run_op(
+            lambda db, job: tracking.export_return(db, organisation, path),
+            write=False,
             on_done=lambda p: self.window_.show_message(f"Return form written to {p}"),
             on_error=lambda m: self.window_.show_error("Could not export the return", m),
         )
@@ -519,13 +488,7 @@ class ActionsPage(Page):
             self.import_return(path)
 
     def import_return(self, path: str) -> Any:
-        def work(db: Any, job: Any) -> Any:
-            from knowledge.returns import import_return
-
-            return import_return(db, path)
-
         def landed(result: Any) -> None:
-            self.window_.dataChanged.emit()
             problems = getattr(result, "problems", None) or getattr(result, "unknown", None) or []
             applied = getattr(result, "applied", None)
             message = "Return imported" + (f": {applied} update(s)" if applied is not None else "")
@@ -533,18 +496,19 @@ class ActionsPage(Page):
                 self.window_.show_error("Return imported with problems", "\n".join(map(str, problems)))
             self.window_.show_message(message)
 
-        return self.window_.workers.write(
-            work, on_done=landed, on_error=lambda m: self.window_.show_error("Could not import the return", m)
+        return self.window_.run_op(
+            lambda db, job: tracking.import_return(db, path),
+            on_done=landed,
+            on_error=lambda m: self.window_.show_error("Could not import the return", m),
         )
 
     # -- screenshot --------------------------------------------------------------------------------
     def prepare_screenshot(self) -> None:
         self.refresh()
-        best = self.db.execute(
-            "SELECT o.name FROM organisations o JOIN actions a ON a.organisation_id = o.id"
-            " GROUP BY o.id ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
+        from knowledge.actions.queries import busiest_organisation
+
+        best = busiest_organisation(self.db)
         if best:
-            self.select_organisation(best[0])
+            self.select_organisation(best)
         if self.proxy.rowCount():
             self.table.selectRow(0)

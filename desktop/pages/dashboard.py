@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -22,37 +22,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop.operations import tracking
+from desktop.operations.changes import Changes
 from desktop.pages import Page
+from desktop.style import dot_icon, status_color, status_label
 from desktop.widgets.common import (
-    STATUS_COLORS,
     Card,
     ElidedLabel,
     PageHeader,
     PlainLabel,
     readable_on,
     short_name,
-    status_label,
     tooltip_text,
 )
+from knowledge.vocab import SEVERITY, Status
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STALE_DAYS = 90
 HEAT_CELL = 28  # px per recommendation column: room for "R9" and a two-digit count
-
-
-def _dot_icon(color: str) -> QIcon:
-    """A small filled circle in a status colour, for list rows."""
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor(color))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(1, 1, 10, 10)
-    painter.end()
-    return QIcon(pixmap)
 
 
 def dashboard_data(db: Any) -> dict[str, Any]:
@@ -69,7 +57,7 @@ def dashboard_data(db: Any) -> dict[str, Any]:
         if cell
     }
     data["recommendations"] = [
-        {**rec, "done": rec["by_status"]["done"], "completion": round(rec["mean_percent"] or 0)}
+        {**rec, Status.DONE: rec["by_status"][Status.DONE], "completion": round(rec["mean_percent"] or 0)}
         for rec in data["recommendations"]
     ]
     return data
@@ -77,6 +65,7 @@ def dashboard_data(db: Any) -> dict[str, Any]:
 
 class DashboardPage(Page):
     cellOpened = Signal(int, int)  # organisation id, recommendation id
+    shows = Changes(actions=True, links=True, organisations=True, recommendations=True)
 
     def __init__(self, window: Any):
         super().__init__(window)
@@ -88,9 +77,9 @@ class DashboardPage(Page):
         self.summary_labels: dict[str, QLabel] = {}
         for key, caption in (
             ("actions", "Actions"),
-            ("done", "Done"),
+            (Status.DONE, Status.DONE.display),
             ("overdue", "Overdue"),
-            ("blocked", "Blocked"),
+            (Status.BLOCKED, Status.BLOCKED.display),
             ("stale", f"No update in {STALE_DAYS} days"),
         ):
             card = Card()
@@ -130,9 +119,10 @@ class DashboardPage(Page):
         heat_card.add(self.heat, 1)
         legend = QLabel(
             "&nbsp;&nbsp;".join(
-                f"<span style='color:{STATUS_COLORS[s]}; font-size:12pt'>&#9632;</span>"
+                f"<span style='color:{status_color(s)}; font-size:12pt'>&#9632;</span>"
                 f"&nbsp;{status_label(s)}"
-                for s in ("blocked", "not_started", "planned", "in_progress", "done")
+                for s in SEVERITY
+                if s is not Status.DROPPED  # the legend shows what a cell can be coloured by
             )
         )
         legend.setObjectName("muted")
@@ -164,7 +154,7 @@ class DashboardPage(Page):
         self.lists: dict[str, QListWidget] = {}
         for key, caption in (
             ("overdue", "Overdue"),
-            ("blocked", "Blocked"),
+            (Status.BLOCKED, Status.BLOCKED.display),
             ("stale", "Stale"),
             ("changes", "Last 30 days"),
         ):
@@ -196,8 +186,8 @@ class DashboardPage(Page):
         self.data = data = dashboard_data(self.db)
         totals = data["totals"]
         self.summary_labels["actions"].setText(str(totals["actions"]))
-        self.summary_labels["done"].setText(str(totals["by_status"]["done"]))
-        for key in ("overdue", "blocked", "stale"):
+        self.summary_labels[Status.DONE].setText(str(totals["by_status"][Status.DONE]))
+        for key in ("overdue", Status.BLOCKED, "stale"):
             self.summary_labels[key].setText(str(totals[key]))
         self.stale_caption.setText(f"No update in {data['stale_days']} days")
         self._fill_heat(data)
@@ -227,13 +217,13 @@ class DashboardPage(Page):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 item.setData(CELL_ROLE, (org_id, rec["id"]))
                 if cell:
-                    color = STATUS_COLORS.get(cell["worst_status"] or "dropped", "#cbd2d9")
+                    color = status_color(cell["worst_status"] or Status.DROPPED)
                     item.setBackground(QBrush(QColor(color)))
                     item.setForeground(QBrush(readable_on(color)))
                     item.setToolTip(
                         tooltip_text(
                             f"{org_name} · R{rec['number']}: {cell['count']} action(s), "
-                            f"least advanced {status_label(cell['worst_status'] or 'dropped')}"
+                            f"least advanced {status_label(cell['worst_status'] or Status.DROPPED)}"
                         )
                     )
                 self.heat.setItem(r, c, item)
@@ -301,11 +291,11 @@ class DashboardPage(Page):
             bar = QProgressBar()
             bar.setRange(0, 100)
             bar.setValue(rec["completion"])
-            bar.setFormat(f"{rec['completion']}% · {rec['done']}/{rec['actions']}")
+            bar.setFormat(f"{rec['completion']}% · {rec[Status.DONE]}/{rec['actions']}")
             bar.setFixedWidth(112)
             bar.setToolTip(
                 f"Recommendation {rec['number']}: average completion {rec['completion']}%, "
-                f"{rec['done']} of {rec['actions']} action(s) done"
+                f"{rec[Status.DONE]} of {rec['actions']} action(s) done"
             )
             self.completion_grid.addWidget(label, row, 0)
             self.completion_grid.addWidget(title, row, 1)
@@ -313,7 +303,7 @@ class DashboardPage(Page):
         self.completion_grid.setColumnStretch(1, 1)
 
     def _fill_lists(self, data: dict[str, Any]) -> None:
-        for key in ("overdue", "blocked", "stale"):
+        for key in ("overdue", Status.BLOCKED, "stale"):
             widget = self.lists[key]
             widget.clear()
             for a in data[key]:
@@ -321,7 +311,7 @@ class DashboardPage(Page):
                 item = QListWidgetItem(f"{a['organisation'] or '—'}: {a['text']}{due}")
                 item.setData(ACTION_ROLE, a["id"])
                 if a.get("status"):
-                    item.setIcon(_dot_icon(STATUS_COLORS.get(a["status"], "#999")))
+                    item.setIcon(dot_icon(status_color(a["status"])))
                     item.setToolTip(f"{status_label(a['status'])} · double-click to open the action")
                 widget.addItem(item)
             if not data[key]:
@@ -350,13 +340,13 @@ class DashboardPage(Page):
         rec = next(r for r in self.data["recommendations"] if r["id"] == rec_id)
         self.cell_list.clear()
         self.cell_title.setText(f"{org_name} · Recommendation {rec['number']}: {rec['title']}")
-        actions = {a["id"]: a for a in ops.action_rows(self.db)} if cell else {}
+        actions = {a["id"]: a for a in tracking.action_rows(self.db)} if cell else {}
         for action_id in (cell or {}).get("action_ids", []):
             a = actions[action_id]
             entry = QListWidgetItem(f"{status_label(a['status'])} · {a['percent'] or 0}% — {a['text']}")
             entry.setData(ACTION_ROLE, action_id)
             # A coloured dot, not coloured text: green or amber text on white is hard to read.
-            entry.setIcon(_dot_icon(STATUS_COLORS.get(a["status"], "#999")))
+            entry.setIcon(dot_icon(status_color(a["status"])))
             self.cell_list.addItem(entry)
         if not cell:
             self.cell_list.addItem(QListWidgetItem("No confirmed actions in this cell."))

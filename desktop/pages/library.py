@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop.operations import library as library_ops
+from desktop.operations.changes import Changes
 from desktop.pages import Page
 from desktop.qtmodels import ROW_ROLE, SORT_ROLE, Column, DictTableModel
+from desktop.style import KIND_LABELS
 from desktop.widgets.common import (
-    KIND_LABELS,
     Card,
     PageHeader,
     PlainLabel,
@@ -119,6 +120,9 @@ class EditDocumentDialog(QDialog):
 
 
 class LibraryPage(Page):
+    # The reading pane lists a document's actions and the recommendations it is evidence for.
+    shows = Changes(documents=True, passages=True, actions=True, links=True, organisations=True)
+
     def __init__(self, window: Any):
         super().__init__(window)
         self.header = PageHeader("Library", "Reports, roundtable notes and trackers in this workspace")
@@ -306,20 +310,13 @@ class LibraryPage(Page):
         self.viewer.setHtml(self._document_html(doc))
 
     def _document_html(self, doc: dict[str, Any]) -> str:
+        from knowledge.actions.queries import document_actions
+        from knowledge.library import document_evidence_for
+
         parts = []
-        actions = list(
-            self.db.query(
-                "SELECT id, text, status FROM actions WHERE source_document_id = ? ORDER BY id", [doc["id"]]
-            )
-        )
-        recs = list(
-            self.db.query(
-                "SELECT DISTINCT r.number, r.title FROM evidence_links e"
-                " JOIN passages p ON p.id = e.passage_id JOIN recommendations r ON r.id = e.recommendation_id"
-                " WHERE p.document_id = ? ORDER BY r.number",
-                [doc["id"]],
-            )
-        )
+        actions = document_actions(self.db, doc["id"])
+
+        recs = document_evidence_for(self.db, doc["id"])
         if actions:
             parts.append(f"<h3>Actions from this document ({len(actions)})</h3><ul>")
             parts += [f"<li>{status_dot(a['status'])} — {html_escape(a['text'])}</li>" for a in actions]
@@ -350,9 +347,8 @@ class LibraryPage(Page):
             self.apply_edit(doc["id"], dialog.values())
 
     def apply_edit(self, document_id: int, values: dict[str, Any]) -> Any:
-        return self.window_.workers.write(
-            lambda db, job: ops.update_document(db, job, document_id, values),
-            on_done=lambda _: self.window_.dataChanged.emit(),
+        return self.window_.run_op(
+            lambda db, job: library_ops.update_document(db, document_id, values),
             on_error=lambda m: self.window_.show_error("Could not save the document details", m),
         )
 
@@ -366,8 +362,8 @@ class LibraryPage(Page):
         ):
             return None
         title = doc["title"]
-        return self.window_.workers.write(
-            lambda db, job: ops.delete_document(db, job, doc["id"]),
+        return self.window_.run_op(
+            lambda db, job: library_ops.delete_document(db, doc["id"]),
             on_done=lambda snapshot: self._deleted(title, snapshot),
             on_error=lambda m: self.window_.show_error("Could not delete the document", m),
         )
@@ -376,20 +372,18 @@ class LibraryPage(Page):
         self._snapshot = snapshot
         self.undo_label.setText(f"Deleted “{title}”.")
         self.undo_bar.show()
-        self.window_.dataChanged.emit()
 
     def undo_delete(self) -> Any:
         snapshot, self._snapshot = self._snapshot, None
         self.undo_bar.hide()
         if snapshot is None:
             return None
-        return self.window_.workers.write(
-            lambda db, job: ops.restore_document(db, job, snapshot),
+        return self.window_.run_op(
+            lambda db, job: library_ops.restore_document(db, snapshot),
             on_done=lambda _: self._restored(),
             on_error=lambda m: self.window_.show_error("Could not restore the document", m),
         )
 
     def _restored(self) -> None:
-        self.window_.dataChanged.emit()
         if self.window_.model_state == "ready":
             self.window_.start_index()

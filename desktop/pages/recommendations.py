@@ -20,9 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop.operations import library as library_ops
+from desktop.operations import tracking
+from desktop.operations.changes import Changes
 from desktop.pages import Page
-from desktop.widgets.common import STATUS_COLORS, PageHeader, PlainLabel, html_escape, status_label
+from desktop.style import status_color, status_label
+from desktop.widgets.common import PageHeader, PlainLabel, html_escape
+from knowledge.vocab import LinkState
 
 REC_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -33,16 +37,18 @@ def related_for_recommendation(db: Any, db_path: Any, rec: dict[str, Any], embed
         from indexes.related import related_to_recommendation
 
         return list(
-            related_to_recommendation(db, ops.searcher_for(db, db_path, embedder), rec["id"], limit=6)
+            related_to_recommendation(
+                db, library_ops.searcher_for(db, db_path, embedder), rec["id"], limit=6
+            )
         )
     words = " ".join(json.loads(rec.get("keywords") or "[]")[:8]) or rec["title"]
-    searcher = ops.searcher_for(db, db_path, None)
+    searcher = library_ops.searcher_for(db, db_path, None)
     return list(searcher.search(words, mode="keyword", limit=6, per_document=True).hits)
 
 
 def _status_cell(status: str) -> str:
     """The coloured dot and the status on one line ("In progress" must not wrap in a narrow column)."""
-    color = STATUS_COLORS.get(status, "#999")
+    color = status_color(status)
     label = html_escape(status_label(status)).replace(" ", "&nbsp;")
     return f"<span style='color:{color}'>&#9679;</span>&nbsp;{label}"
 
@@ -68,6 +74,7 @@ class RecItem(QWidget):
 
 class RecommendationsPage(Page):
     relatedLoaded = Signal(int)  # recommendation id
+    shows = Changes(passages=True, actions=True, links=True, recommendations=True)
 
     def __init__(self, window: Any):
         super().__init__(window)
@@ -109,13 +116,15 @@ class RecommendationsPage(Page):
         self.layout_.addWidget(split, 1)
 
     def refresh(self) -> None:
+        from knowledge.codebook import recommendation_rows
+
         super().refresh()
         number = self.current["number"] if self.current else None
         self.list.blockSignals(True)
         self.list.clear()
-        for rec in ops.recommendation_progress(self.db):
-            full = next(iter(self.db.query("SELECT * FROM recommendations WHERE id = ?", [rec["id"]])))
-            rec = {**full, **rec}
+        stored = recommendation_rows(self.db)
+        for rec in tracking.recommendation_progress(self.db):
+            rec = {**stored[rec["id"]], **rec}
             item = QListWidgetItem()
             item.setData(REC_ROLE, rec)
             widget = RecItem(rec)
@@ -186,9 +195,10 @@ class RecommendationsPage(Page):
             )
         actions = [
             a
-            for a in ops.action_rows(self.db)
+            for a in tracking.action_rows(self.db)
             if any(
-                link["recommendation_id"] == rec["id"] and link["state"] == "confirmed" for link in a["links"]
+                link["recommendation_id"] == rec["id"] and link["state"] == LinkState.CONFIRMED
+                for link in a["links"]
             )
         ]
         parts.append(f"<h3>Actions ({len(actions)})</h3>")
@@ -206,19 +216,14 @@ class RecommendationsPage(Page):
             parts.append("</table>")
         else:
             parts.append("<p style='color:#7b8794'>No confirmed actions yet.</p>")
-        evidence = list(
-            self.db.query(
-                "SELECT e.note, p.id, p.text, p.page, d.title, d.id AS document_id FROM evidence_links e"
-                " JOIN passages p ON p.id = e.passage_id JOIN documents d ON d.id = p.document_id"
-                " WHERE e.recommendation_id = ? ORDER BY e.id",
-                [rec["id"]],
-            )
-        )
+        from knowledge.actions import list_evidence
+
+        evidence = list_evidence(self.db, recommendation_id=rec["id"])
         if evidence:
             parts.append(f"<h3>Linked evidence ({len(evidence)})</h3>")
             for e in evidence:
                 parts.append(
-                    self._passage_html(e["title"], e["page"], e["text"], e["document_id"], e["note"])
+                    self._passage_html(e["document_title"], e["page"], e["text"], e["document_id"], e["note"])
                 )
         label = "Related passages" + (
             " (by meaning)" if self.window_.model_state == "ready" else " (by keyword)"
@@ -257,6 +262,6 @@ class RecommendationsPage(Page):
 
     def prepare_screenshot(self) -> None:
         self.refresh()
-        best = max(ops.recommendation_progress(self.db), key=lambda r: r["actions"], default=None)
+        best = max(tracking.recommendation_progress(self.db), key=lambda r: r["actions"], default=None)
         if best:
             self.select_number(best["number"])

@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop.operations import reports as report_ops
 from desktop.pages import Page
 from desktop.widgets.common import Card, PageHeader, PlainLabel
+from knowledge.redact import COVERS
+from knowledge.vocab import ReportKind
 
 _FIRST_HEADER = re.compile(r"(<table>\s*<thead>\s*<tr>\s*)<th([ >])")
 
@@ -65,12 +67,11 @@ def preview_css() -> str:
     return PREVIEW_CSS_DARK if app is not None and app.property("roundtable_dark") else PREVIEW_CSS
 
 
-KINDS = [
-    ("briefing", "Briefing pack"),
-    ("recommendation", "Recommendation"),
-    ("organisation", "Organisation"),
-    ("roundtable", "Roundtable"),
-]
+def report_kinds() -> list[Any]:
+    """The registered report kinds, those about the whole workspace (the briefing pack) first."""
+    from knowledge import reports
+
+    return sorted(reports.specs(), key=lambda spec: spec.target is not None)
 
 
 class ReportsPage(Page):
@@ -90,12 +91,12 @@ class ReportsPage(Page):
         controls = Card("Choose a report")
         controls.setFixedWidth(244)
         self.kind = QComboBox()
-        for key, label in KINDS:
-            self.kind.addItem(label, key)
+        for spec in report_kinds():
+            self.kind.addItem(spec.label, spec.kind.value)
         self.target = QComboBox()
         self.target_label = QLabel("Report on")
         self.redact = QCheckBox("Redact personal data")
-        self.redact.setToolTip("Replace NHS numbers, e-mail addresses, phone numbers and postcodes")
+        self.redact.setToolTip(f"Replace {COVERS}")
         self.target_label.setObjectName("muted")
         for combo in (self.kind, self.target):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -148,24 +149,22 @@ class ReportsPage(Page):
         super().refresh()
         self._kind_changed()
 
+    def _spec(self) -> Any:
+        from knowledge import reports
+
+        return reports.get(self.kind.currentData())
+
     def _kind_changed(self) -> None:
-        kind = self.kind.currentData()
+        spec = self._spec()
         current = self.target.currentData()
         self.target.blockSignals(True)
         self.target.clear()
-        if kind == "recommendation":
-            for r in self.db.query("SELECT number, title FROM recommendations ORDER BY set_id, number"):
-                self.target.addItem(f"R{r['number']}: {r['title']}", r["number"])
-        elif kind == "organisation":
-            for r in self.db.query("SELECT name FROM organisations ORDER BY name COLLATE NOCASE"):
-                self.target.addItem(r["name"], r["name"])
-        elif kind == "roundtable":
-            for r in self.db.query("SELECT id, title, date FROM roundtables ORDER BY date"):
-                self.target.addItem(f"{r['title']} ({r['date'] or 'undated'})", r["id"])
+        for label, value in spec.targets(self.db) if spec.targets else []:
+            self.target.addItem(label, value)
         index = self.target.findData(current)
         self.target.setCurrentIndex(max(index, 0))
         self.target.blockSignals(False)
-        visible = kind != "briefing"
+        visible = spec.target is not None
         self.target.setVisible(visible)
         self.target_label.setVisible(visible)
         self._debounce.start()
@@ -187,7 +186,7 @@ class ReportsPage(Page):
         self._debounce.stop()
         kind = self.kind.currentData()
         target = self.target.currentData()
-        if kind != "briefing" and target is None:
+        if self._spec().target is not None and target is None:
             self.preview.setHtml("<p style='color:#7b8794'>Nothing to report on yet.</p>")
             return None
         redact = self.redact.isChecked()
@@ -204,8 +203,9 @@ class ReportsPage(Page):
             self.status.setText(f"{len(self.markdown.split()):,} words" + (" · redacted" if redact else ""))
             self.previewReady.emit(self.markdown)
 
-        return self.window_.workers.read(
-            lambda db, job: ops.render_report(db, job, self.window_.db_path, kind, target, redact),
+        return self.window_.run_op(
+            lambda db, job: report_ops.render_report(db, self.window_.db_path, kind, target, redact),
+            write=False,
             on_done=done,
             on_error=lambda m: self.status.setText(f"Could not build the report: {m}"),
         )
@@ -226,8 +226,9 @@ class ReportsPage(Page):
     def save(self, path: str | Path, fmt: str = "md") -> Any:
         """Write the previewed report (markdown or its HTML) on a worker."""
         text = self.markdown if fmt == "md" else self.html
-        return self.window_.workers.read(
-            lambda db, job: ops.write_text(db, job, str(path), text),
+        return self.window_.run_op(
+            lambda db, job: report_ops.write_text(str(path), text),
+            write=False,
             on_done=lambda p: (self.window_.show_message(f"Report saved to {p}"), self.saved.emit(p)),
             on_error=lambda m: self.window_.show_error("Could not save the report", m),
         )
@@ -238,5 +239,5 @@ class ReportsPage(Page):
 
     def prepare_screenshot(self) -> None:
         self.refresh()
-        self.kind.setCurrentIndex(self.kind.findData("briefing"))
+        self.kind.setCurrentIndex(self.kind.findData(ReportKind.BRIEFING.value))
         self.render()

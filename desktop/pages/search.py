@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import ops
+from desktop.operations import library as library_ops
+from desktop.operations import tracking
+from desktop.operations.changes import Changes
 from desktop.pages import Page
+from desktop.style import KIND_LABELS
 from desktop.widgets.common import (
-    KIND_LABELS,
     HtmlDelegate,
     PageHeader,
     PlainLabel,
@@ -73,16 +75,12 @@ class LinkEvidenceDialog(QDialog):
         self.setMinimumWidth(520)
         form = QFormLayout(self)
         self.target = QComboBox()
-        for rec in db.query(
-            "SELECT r.id, r.number, r.title FROM recommendations r ORDER BY r.set_id, r.number"
-        ):
-            self.target.addItem(
-                f"Recommendation {rec['number']}: {rec['title']}", ("recommendation", rec["id"])
-            )
-        for action in db.query(
-            "SELECT a.id, a.text, o.name FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
-            " ORDER BY o.name, a.id"
-        ):
+        from knowledge.actions.queries import action_choices
+        from knowledge.codebook import list_recommendations
+
+        for rec in list_recommendations(db):
+            self.target.addItem(f"Recommendation {rec.number}: {rec.title}", ("recommendation", rec.id))
+        for action in action_choices(db):
             label = f"Action #{action['id']} ({action['name'] or 'no organisation'}): {action['text'][:70]}"
             self.target.addItem(label, ("action", action["id"]))
         self.note = QLineEdit()
@@ -97,16 +95,9 @@ class LinkEvidenceDialog(QDialog):
         form.addRow(buttons)
 
 
-def link_evidence(db: Any, passage_id: int, target: tuple[str, int], note: str | None) -> int:
-    """Store an evidence link from a passage to a recommendation or an action."""
-    from knowledge.actions import link_evidence as _link
-
-    kind, target_id = target
-    kwargs = {"recommendation_id": target_id} if kind == "recommendation" else {"action_id": target_id}
-    return _link(db, passage_id, note=note, **kwargs)
-
-
 class SearchPage(Page):
+    shows = Changes(organisations=True, roundtables=True)  # the filter lists; results are re-run by hand
+
     def __init__(self, window: Any):
         super().__init__(window)
         self._seq = 0
@@ -209,16 +200,19 @@ class SearchPage(Page):
         self.query.selectAll()
 
     def refresh(self) -> None:
+        from knowledge.organisations import list_organisations
+        from knowledge.roundtables import roundtable_choices
+
         super().refresh()
         self._fill_combo(
             self.organisation,
             "Any organisation",
-            [(r["name"], r["name"]) for r in self.db.query("SELECT name FROM organisations ORDER BY name")],
+            [(r["name"], r["name"]) for r in list_organisations(self.db)],
         )
         self._fill_combo(
             self.roundtable,
             "Any roundtable",
-            [(r["title"], r["id"]) for r in self.db.query("SELECT id, title FROM roundtables ORDER BY date")],
+            [(r["title"], r["id"]) for r in roundtable_choices(self.db)],
         )
 
     @staticmethod
@@ -280,13 +274,15 @@ class SearchPage(Page):
             return None
         run_mode, note = self.effective_mode()
         self._seq += 1
-        request = ops.SearchRequest(query=text, mode=run_mode, filters=self.filters(), seq=self._seq)
+        request = library_ops.SearchRequest(
+            query=text, mode=run_mode, filters=self.filters(), seq=self._seq
+        )
         self._note = note
         self.info.setText("Searching…")
         embedder = self.window_.embedder if run_mode != "keyword" else None
         db_path = self.window_.db_path
         return self.window_.workers.read(
-            lambda db, job: ops.search(db, job, db_path, request, embedder),
+            lambda db, job: library_ops.search(db, db_path, request, embedder),
             label="search",
             on_done=self._search_done,
             on_error=lambda m: self.info.setText(f"Search failed: {m}"),
@@ -360,15 +356,13 @@ class SearchPage(Page):
 
     def context_html(self, hit: Any) -> str:
         """The passage with the two before and after it in the same document; the hit is marked."""
-        row = self.db.execute("SELECT ordinal FROM passages WHERE id = ?", [hit.passage_id]).fetchone()
-        if row is None:
+        from knowledge.library import passage_context
+
+        around = passage_context(self.db, hit.passage_id)
+        if not around:
             return f"<p>{html_escape(hit.text)}</p>"
         parts = []
-        for p in self.db.query(
-            "SELECT id, text, page, section FROM passages WHERE document_id = ? AND ordinal BETWEEN ? AND ?"
-            " ORDER BY ordinal",
-            [hit.document_id, row[0] - 2, row[0] + 2],
-        ):
+        for p in around:
             text = html_escape(p["text"])
             if p["id"] == hit.passage_id:
                 parts.append(
@@ -400,12 +394,9 @@ class SearchPage(Page):
 
     def link_current(self, target: tuple[str, int], note: str | None = None) -> Any:
         passage_id = self.current_hit.passage_id
-        return self.window_.workers.write(
-            lambda db, job: link_evidence(db, passage_id, target, note),
-            on_done=lambda _: (
-                self.window_.show_message("Linked as evidence."),
-                self.window_.dataChanged.emit(),
-            ),
+        return self.window_.run_op(
+            lambda db, job: tracking.link_evidence(db, passage_id, target, note),
+            on_done=lambda _: self.window_.show_message("Linked as evidence."),
             on_error=lambda m: self.window_.show_error("Could not link the passage", m),
         )
 

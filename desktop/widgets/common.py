@@ -1,4 +1,4 @@
-"""Small shared widgets: page headers, the task progress panel, HTML list rows, chips, status colours."""
+"""Small shared widgets: page headers, the task progress panel, HTML list rows, chips, status dots."""
 
 from __future__ import annotations
 
@@ -24,35 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-STATUS_LABELS = {
-    "not_started": "Not started",
-    "planned": "Planned",
-    "in_progress": "In progress",
-    "blocked": "Blocked",
-    "done": "Done",
-    "dropped": "Dropped",
-}
-# Colour per status, chosen to read as a traffic light on both light and dark backgrounds.
-STATUS_COLORS = {
-    "not_started": "#9aa5b1",
-    "planned": "#5b8def",
-    "in_progress": "#f0b429",
-    "blocked": "#e25c5c",
-    "done": "#3fb37f",
-    "dropped": "#7b8794",
-}
-KIND_LABELS = {
-    "report": "Report",
-    "roundtable_notes": "Roundtable notes",
-    "minutes": "Minutes",
-    "guidance": "Guidance",
-    "tracker": "Tracker",
-    "other": "Other",
-}
-
-
-def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", (status or "").replace("_", " ").capitalize())
+from desktop.style import status_color, status_label
 
 
 def html_escape(text: Any) -> str:
@@ -273,8 +245,7 @@ class ClickableLabel(QLabel):
 
 def status_dot(status: str) -> str:
     """A coloured bullet plus label, as HTML."""
-    color = STATUS_COLORS.get(status, "#999")
-    return f'<span style="color:{color}">&#9679;</span> {html_escape(status_label(status))}'
+    return f'<span style="color:{status_color(status)}">&#9679;</span> {html_escape(status_label(status))}'
 
 
 def readable_on(color: str) -> QColor:

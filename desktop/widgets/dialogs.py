@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.widgets.common import STATUS_LABELS, Chip, PlainLabel, tooltip_text
+from desktop.style import STATUS_LABELS
+from desktop.widgets.common import Chip, PlainLabel, tooltip_text
 from desktop.widgets.flow import FlowLayout
+from knowledge.vocab import LinkState, Status
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -95,7 +97,9 @@ class NewActionDialog(QDialog):
         self.organisation = QComboBox()
         self.organisation.setEditable(True)
         self._org_types: dict[str, str] = {}
-        for row in window.db.query("SELECT name, type FROM organisations ORDER BY name COLLATE NOCASE"):
+        from knowledge.organisations import list_organisations
+
+        for row in list_organisations(window.db):
             self.organisation.addItem(row["name"])
             self._org_types[row["name"].lower()] = row["type"]
         self.organisation.setCurrentText(organisation or "")
@@ -219,7 +223,7 @@ class NewActionDialog(QDialog):
             "owner": self.owner.text().strip() or None,
             "due": self.due.text().strip() or None,
             "recommendation_ids": [c.value for c in self.chip_widgets if c.isChecked()],
-            "suggested": [c.value for c in self.chip_widgets if not c.isChecked()],
+            LinkState.SUGGESTED: [c.value for c in self.chip_widgets if not c.isChecked()],
         }
 
     def _save(self) -> None:
@@ -284,7 +288,7 @@ class ProgressDialog(QDialog):
         layout.addLayout(row)
 
     def _status_changed(self) -> None:
-        if self.status.currentData() == "done":
+        if self.status.currentData() == Status.DONE:
             self.percent.setValue(100)
 
     def values(self) -> dict[str, Any]:

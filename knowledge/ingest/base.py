@@ -1,9 +1,11 @@
-"""The shapes every reader produces and the import pipeline consumes."""
+"""The shapes every reader produces and the import pipeline consumes, and the registry of readers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 
 class IngestError(Exception):
@@ -50,3 +52,51 @@ class StoredPassage:
     section: str | None
     char_start: int
     char_end: int
+
+
+ReadFunction = TypeVar("ReadFunction", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One file format: the extensions it claims and the function reading a file of it.
+
+    `label` names the format for people (the window's file filter). `signature` is a marker a file of
+    this format holds within its first `signature_within` bytes (0: at its very start); a format with one
+    is binary, and a file without it is refused as "not a {label} file". `damaged` is what an unexpected
+    error of the parsing library means for this format. A `many` reader yields (line, document or
+    IngestError) for a file holding many documents (.jsonl) instead of returning one."""
+
+    suffixes: tuple[str, ...]
+    read: Callable[[Path], Any]
+    label: str
+    signature: bytes | None = None
+    signature_within: int = 0
+    damaged: str = "could not be read"
+    many: bool = False
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def register_reader(*suffixes: str, label: str, **details: Any) -> Callable[[ReadFunction], ReadFunction]:
+    """Decorate a reader function to claim these extensions (lower case, with the dot); `details` are
+    Reader's other fields. A new format is a module with one decorated function, imported by readers.py."""
+
+    def decorate(read: ReadFunction) -> ReadFunction:
+        reader = Reader(tuple(suffixes), read, label, **details)
+        for suffix in suffixes:
+            _READERS[suffix] = reader
+        return read
+
+    return decorate
+
+
+def reader_for(suffix: str) -> Reader | None:
+    """The reader claiming an extension (any case), or None."""
+    return _READERS.get(suffix.lower())
+
+
+def registered_readers() -> list[Reader]:
+    """Every format, once each, in the order the reader modules registered them."""
+    return list(dict.fromkeys(_READERS.values()))

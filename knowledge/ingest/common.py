@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.ingest.base import Block, IngestError, ParsedDocument
+from knowledge.vocab import DocumentKind
 
 
 @dataclass
@@ -479,23 +480,27 @@ _NOTES_MARKERS = (
 _MARKER_WORDS = ("attendees", "agreed", "apologies", "present", "note", "action", "chair")
 
 
-def guess_kind(title: str, text: str) -> str:
+def _by_length(text: str) -> DocumentKind:
+    return DocumentKind.REPORT if len(text.split()) >= 500 else DocumentKind.OTHER
+
+
+def guess_kind(title: str, text: str) -> DocumentKind:
     """roundtable_notes / minutes when the text looks like meeting notes, else report if long, else other."""
     sample = text[:20000]
     lowered = sample.lower()
     # The regexes are only worth running when a marker word occurs at all (bulk imports of abstracts).
     if not any(word in lowered for word in _MARKER_WORDS):
-        return "report" if len(text.split()) >= 500 else "other"
+        return _by_length(text)
     markers = sum(bool(re.search(m, sample, re.IGNORECASE | re.MULTILINE)) for m in _NOTES_MARKERS)
     if markers:
         head = (title + "\n" + sample[:3000]).lower()
         if "roundtable" in head or "round table" in head or markers >= 2:
-            return "minutes" if "minutes" in title.lower() else "roundtable_notes"
+            return DocumentKind.MINUTES if "minutes" in title.lower() else DocumentKind.ROUNDTABLE_NOTES
     if re.search(r"\bminutes of\b", title, re.IGNORECASE):
-        return "minutes"
+        return DocumentKind.MINUTES
     if re.search(r"\bguidance\b|\bguideline", title, re.IGNORECASE):
-        return "guidance"
-    return "report" if len(text.split()) >= 500 else "other"
+        return DocumentKind.GUIDANCE
+    return _by_length(text)
 
 
 _ACRONYMS = {
@@ -540,18 +545,6 @@ def looks_like_title(line: str) -> bool:
         return False
     letters = sum(c.isalpha() for c in line)
     return letters >= max(3, len(line) // 2) and not line.endswith((",", ";"))
-
-
-def parse_any_date(value: str | None) -> str | None:
-    """An ISO date from the ways people write dates, or None when the text is not one."""
-    if not value:
-        return None
-    from knowledge.actions import parse_date
-
-    try:
-        return parse_date(value)
-    except (ValueError, TypeError):
-        return None
 
 
 # Header fields of meeting notes written as plain "Key: value" lines (Word, text). Only these keys count,

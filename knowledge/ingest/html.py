@@ -6,7 +6,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.dates import parse_any_date
+from knowledge.ingest.base import IngestError, ParsedDocument, register_reader
 from knowledge.ingest.common import (
     MAX_TEXT_CHARS,
     Para,
@@ -17,7 +18,6 @@ from knowledge.ingest.common import (
     is_chrome_line,
     markdown_table,
     normalise_space,
-    parse_any_date,
     read_bytes,
     remove_chrome,
     table_rows_text,
@@ -213,6 +213,7 @@ def _clean_title(title: str) -> str:
     return title
 
 
+@register_reader(".html", ".htm", label="HTML", damaged="not a readable HTML page")
 def read_html(path: Path) -> ParsedDocument:
     """An .html/.htm file: visible body text in paragraphs, h1-h6 as sections, title from <title> or <h1>."""
     markup = _decode_html(read_bytes(path, MAX_PAGE_BYTES))

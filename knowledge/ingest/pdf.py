@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.ingest.base import IngestError, ParsedDocument, register_reader
 from knowledge.ingest.common import (
     MAX_TEXT_CHARS,
     Para,
@@ -27,6 +27,15 @@ from knowledge.ingest.common import (
 )
 
 ENCRYPTED = "encrypted PDF: a password is needed to read it"
+GLYPHS = "no readable text: the PDF's fonts give glyph names or codes instead of letters"
+# Text that stands for a glyph, not a letter: pypdf's "/g3" and "/uni00A0" names, "(cid:12)", U+FFFD and
+# control characters (what PDFium gives for a font with no Unicode map).
+_BAD_TOKEN = re.compile(
+    r"/[A-Za-z]{0,8}\d+|/uni[0-9A-Fa-f]{4,6}|\(cid:\d+\)|\ufffd|[\x00-\x08\x0b\x0c\x0e-\x1f]"
+)
+# A page is unreadable when this share of its visible characters is such tokens; real text with a few
+# "/2" fractions or a stray replacement character stays far below it.
+BAD_SHARE = 0.3
 NO_TEXT = "no extractable text (image-only or scanned PDF)"
 BROKEN = "broken PDF structure, cannot be read"
 
@@ -145,6 +154,7 @@ def _metadata_date(reader: object) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+@register_reader(".pdf", label="PDF", signature=b"%PDF-", signature_within=1024, damaged=BROKEN)
 def read_pdf(path: Path) -> ParsedDocument:
     """A .pdf file: one run of paragraphs per page, Block.page 1-based."""
     import pypdf
@@ -169,11 +179,14 @@ def read_pdf(path: Path) -> ParsedDocument:
         except Exception as exc:  # a damaged file makes pypdf raise nearly anything (struct, zlib, ...)
             raise IngestError(failure_reason(exc, BROKEN)) from exc
         page_texts, failed_pages = _page_texts(pages)
+        page_texts, garbled = _second_route(data, page_texts)
         title = _metadata_title(reader)
         date = _metadata_date(reader)
     if not pages:
         raise IngestError(f"{BROKEN} (no pages)")
     if not any(re.search(r"\w", t) for t in page_texts):
+        if garbled:
+            raise IngestError(f"{GLYPHS} ({_pages_phrase(garbled)})")
         if failed_pages:
             raise IngestError(f"{BROKEN} (text of page {failed_pages[0]} unreadable)")
         raise IngestError(NO_TEXT)
@@ -192,8 +205,8 @@ def read_pdf(path: Path) -> ParsedDocument:
         )
     text, blocks = assemble(paras)
     metadata: dict[str, object] = {}
-    if failed_pages:
-        metadata["unreadable_pages"] = failed_pages
+    if failed_pages or garbled:
+        metadata["unreadable_pages"] = sorted({*failed_pages, *garbled})
     return ParsedDocument(
         title=title,
         text=text,
@@ -220,6 +233,54 @@ def _page_texts(pages: list) -> tuple[list[str], list[int]]:
             raise too_much_text(visible, stopped=True)
         texts.append(text)
     return texts, failed
+
+
+def bad_share(text: str) -> float:
+    """The share of a page's visible characters that are glyph names, codes or replacement characters."""
+    visible = len(re.sub(r"\s", "", text))
+    if not visible:
+        return 0.0
+    bad = sum(len(m.group(0)) for m in _BAD_TOKEN.finditer(text))
+    return bad / visible
+
+
+def _second_route(data: bytes, texts: list[str]) -> tuple[list[str], list[int]]:
+    """Pages pypdf read as glyph names read again with PDFium (which knows more font encodings); pages
+    neither reads are emptied and their numbers returned."""
+    bad = [i for i, text in enumerate(texts) if bad_share(text) > BAD_SHARE]
+    if not bad:
+        return texts, []
+    texts = list(texts)
+    for index, text in zip(bad, _pdfium_pages(data, bad), strict=True):
+        texts[index] = text if text and bad_share(text) <= BAD_SHARE else ""
+    return texts, [i + 1 for i in bad if not texts[i]]
+
+
+def _pdfium_pages(data: bytes, indexes: list[int]) -> list[str]:
+    """The text of the given pages by PDFium, "" for each when it is not installed or cannot read them."""
+    try:
+        import pypdfium2
+    except ImportError:  # an optional second route: without it such pages are reported, not read
+        return [""] * len(indexes)
+    out = []
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except Exception:  # noqa: BLE001 - PDFium refusing the file leaves pypdf's reading as it was
+        return [""] * len(indexes)
+    try:
+        for index in indexes:
+            try:
+                out.append(document[index].get_textpage().get_text_range().replace("\r\n", "\n"))
+            except Exception:  # noqa: BLE001 - one page PDFium cannot read costs that page only
+                out.append("")
+    finally:
+        document.close()
+    return out
+
+
+def _pages_phrase(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:5])) + (" ..." if len(numbers) > 5 else "")
+    return f"page {shown}" if len(numbers) == 1 else f"pages {shown}"
 
 
 def _heading_like(line: str) -> bool:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-from knowledge.ingest.base import IngestError, ParsedDocument
+# Each module registers its formats on import: a new format is a new module and a name on this line.
+# Only the modules load here; pypdf and python-docx load when a file of theirs is first read.
+from knowledge.ingest import html, pdf, tabular, text, word  # noqa: F401
+from knowledge.ingest.base import IngestError, ParsedDocument, Reader, reader_for, registered_readers
 from knowledge.ingest.common import (
     BINARY,
     cannot_read,
@@ -18,76 +21,32 @@ from knowledge.ingest.common import (
     title_from_path,
 )
 
-
-def _txt(path: Path) -> ParsedDocument:
-    from knowledge.ingest.text import read_txt
-
-    return read_txt(path)
-
-
-def _md(path: Path) -> ParsedDocument:
-    from knowledge.ingest.text import read_markdown
-
-    return read_markdown(path)
-
-
-def _html(path: Path) -> ParsedDocument:
-    from knowledge.ingest.html import read_html
-
-    return read_html(path)
-
-
-def _pdf(path: Path) -> ParsedDocument:
-    from knowledge.ingest.pdf import read_pdf
-
-    return read_pdf(path)
-
-
-def _docx(path: Path) -> ParsedDocument:
-    from knowledge.ingest.word import read_docx
-
-    return read_docx(path)
-
-
-def _csv(path: Path) -> ParsedDocument:
-    from knowledge.ingest.tabular import read_csv
-
-    return read_csv(path)
-
-
-# Readers are imported on first use: pypdf and python-docx cost start-up time nobody needs for a .txt.
-READERS: dict[str, Callable[[Path], ParsedDocument]] = {
-    ".txt": _txt,
-    ".text": _txt,
-    ".md": _md,
-    ".markdown": _md,
-    ".html": _html,
-    ".htm": _html,
-    ".pdf": _pdf,
-    ".docx": _docx,
-    ".csv": _csv,
-}
-SUPPORTED_EXTENSIONS = (*READERS, ".jsonl")
-# What an unexpected error of the parsing library means, per format; the library's message follows.
-_DAMAGED = {
-    ".pdf": "broken PDF structure, cannot be read",
-    ".docx": "not a readable Word document",
-    ".csv": "not a readable CSV file",
-    ".html": "not a readable HTML page",
-    ".htm": "not a readable HTML page",
-}
+# Sorted, so messages and help texts list them predictably.
+SUPPORTED_EXTENSIONS = tuple(sorted(suffix for reader in registered_readers() for suffix in reader.suffixes))
 
 
 def is_supported(path: Path) -> bool:
     """True when some reader handles this file's extension."""
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+    return reader_for(path.suffix) is not None
+
+
+def file_filter() -> str:
+    """The import dialog's filter, every format then each on its own: "Documents (*.csv ...);;CSV action
+    tracker (*.csv);;...;;All files (*)" (the syntax Qt's and Tk's file dialogs share)."""
+
+    def patterns(suffixes: tuple[str, ...]) -> str:
+        return " ".join(f"*{suffix}" for suffix in suffixes)
+
+    formats = sorted(registered_readers(), key=lambda reader: reader.label.lower())
+    parts = [f"Documents ({patterns(SUPPORTED_EXTENSIONS)})"]
+    parts += [f"{reader.label} ({patterns(reader.suffixes)})" for reader in formats]
+    return ";;".join([*parts, "All files (*)"])
 
 
 _HEAD = 4096
-_BINARY_FORMATS = {".pdf", ".docx"}
 
 
-def _check_head(path: Path, suffix: str) -> None:
+def _check_head(path: Path, reader: Reader) -> None:
     """Refuse from its first bytes a file that is empty or plainly not what its extension says."""
     try:
         with path.open("rb") as handle:
@@ -99,12 +58,13 @@ def _check_head(path: Path, suffix: str) -> None:
         raise IngestError("the file is empty (0 bytes)")
     if len(head) <= _HEAD and not head.strip(b" \t\r\n\x0b\x0c\x00"):
         raise IngestError("the file holds only zero bytes" if b"\x00" in head else "the file is empty")
-    if suffix == ".pdf" and b"%PDF-" not in head[:1024]:  # PDF allows a little junk before its header
-        raise IngestError(f"not a PDF file ({describe_content(head)})")
-    if suffix == ".docx" and not head.startswith(b"PK"):
-        raise IngestError(f"not a Word .docx file ({describe_content(head)})")
+    if reader.signature is not None:
+        # PDF allows a little junk before its header: the signature may sit anywhere in its window.
+        if reader.signature not in head[: max(reader.signature_within, len(reader.signature))]:
+            raise IngestError(f"not a {reader.label} file ({describe_content(head)})")
+        return
     known = sniff(head)
-    if suffix not in _BINARY_FORMATS and known:
+    if known:
         raise IngestError(f"{BINARY} (it looks like {known})")
 
 
@@ -113,20 +73,20 @@ def read_file(path: str | Path) -> ParsedDocument:
     cannot, whatever went wrong inside the parsing libraries."""
     path = Path(path)
     suffix = path.suffix.lower()
-    reader = READERS.get(suffix)
+    reader = reader_for(suffix)
     if reader is None:
-        if suffix == ".jsonl":
-            raise IngestError(".jsonl holds many documents: use read_documents()")
         raise IngestError(f"unsupported file type {suffix or '(no extension)'}")
+    if reader.many:
+        raise IngestError(f"{suffix} holds many documents: use read_documents()")
     if not path.is_file():
         raise IngestError("no such file" if not path.exists() else "not a regular file")
     try:
-        _check_head(path, suffix)
-        parsed = finish_document(reader(path), title_from_path(path))
+        _check_head(path, reader)
+        parsed = finish_document(reader.read(path), title_from_path(path))
     except IngestError:
         raise
     except Exception as exc:  # a damaged file can make any library raise anything: it is one bad file
-        raise IngestError(failure_reason(exc, _DAMAGED.get(suffix, "could not be read"))) from exc
+        raise IngestError(failure_reason(exc, reader.damaged)) from exc
     parsed.source = parsed.source or str(path)
     return parsed
 
@@ -134,15 +94,14 @@ def read_file(path: str | Path) -> ParsedDocument:
 def read_documents(path: str | Path) -> Iterator[tuple[int | None, ParsedDocument | IngestError]]:
     """Every document in a file: (None, doc) for a one-document file, (line, doc or error) per .jsonl line."""
     path = Path(path)
-    if path.suffix.lower() == ".jsonl":
-        from knowledge.ingest.tabular import iter_jsonl
-
+    reader = reader_for(path.suffix)
+    if reader is not None and reader.many:
         if not path.is_file():
             yield None, IngestError("no such file")
             return
         try:
-            _check_head(path, ".jsonl")
-            yield from iter_jsonl(path)
+            _check_head(path, reader)
+            yield from reader.read(path)
         except IngestError as exc:
             yield None, exc
         except Exception as exc:  # noqa: BLE001 - reported as this file's failure, never a crash

@@ -8,8 +8,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from knowledge.db import DOCUMENT_KINDS
-from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.dates import parse_any_date
+from knowledge.ingest.base import IngestError, ParsedDocument, register_reader
 from knowledge.ingest.common import (
     Para,
     assemble,
@@ -18,11 +18,11 @@ from knowledge.ingest.common import (
     guess_kind,
     normalise_space,
     one_line,
-    parse_any_date,
     read_text_file,
     split_paragraphs,
     title_from_path,
 )
+from knowledge.vocab import DocumentKind, values
 
 # Which header names play which part in a row's readable text (matched lower-cased, first match wins).
 _ROLES = {
@@ -75,20 +75,32 @@ def _allow_fields_of(size: int) -> None:
         csv.field_size_limit(size)
 
 
-def _sniff(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        delimiter = max(",;\t", key=first.count)
-
-        class _Dialect(csv.excel):
-            pass
-
-        _Dialect.delimiter = delimiter
-        return _Dialect
+class _Excel(csv.excel):
+    """Quoting as every spreadsheet program writes it: a '"' quotes a cell, '""' is a quote inside it."""
 
 
+def _dialect(content: str) -> type[csv.Dialect]:
+    """The delimiter that splits the first lines into the most columns, consistently; the quoting is
+    always Excel's. Guessing the quoting from a sample (csv.Sniffer) reads a file whose first doubled
+    quote comes after the sample with the wrong rules: stray quotes kept and, with commas, columns shifted."""
+    sample = content[:65536]
+    best, best_score = ",", (-1, -1)
+    for delimiter in ",;\t|":
+        dialect = type("_Sniffed", (_Excel,), {"delimiter": delimiter})
+        try:
+            rows = [r for _, r in zip(range(50), csv.reader(io.StringIO(sample), dialect), strict=False)]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        consistent = sum(len(r) == len(rows[0]) for r in rows[1:-1] or rows)
+        score = (consistent, len(rows[0]))
+        if score > best_score:
+            best, best_score = delimiter, score
+    return type("_Sniffed", (_Excel,), {"delimiter": best})
+
+
+@register_reader(".csv", label="CSV action tracker", damaged="not a readable CSV file")
 def read_csv(path: Path) -> ParsedDocument:
     """A tracker .csv: rows keyed by the header as written; each row also becomes one block of text."""
     raw, encoding = read_text_file(path)
@@ -96,7 +108,7 @@ def read_csv(path: Path) -> ParsedDocument:
     if not lines:
         raise IngestError("the file is empty")
     content = "\n".join(lines)
-    dialect = _sniff(content[:8192])
+    dialect = _dialect(content)
     _allow_fields_of(len(content) + 1)
     try:
         table = list(csv.reader(io.StringIO(content), dialect))
@@ -144,8 +156,8 @@ def _jsonl_document(record: object, path: Path, line_no: int) -> ParsedDocument:
     if not title:
         title = f"{path.stem} {external_id}" if external_id else f"{path.stem} line {line_no}"
     kind = record.get("kind")
-    if kind is not None and (not isinstance(kind, str) or kind not in DOCUMENT_KINDS):
-        raise IngestError(f"unknown kind {kind!r} (use one of: {', '.join(DOCUMENT_KINDS)})")
+    if kind is not None and (not isinstance(kind, str) or kind not in values(DocumentKind)):
+        raise IngestError(f"unknown kind {kind!r} (use one of: {', '.join(values(DocumentKind))})")
     date = record.get("date")
     iso = parse_any_date(str(date)) if date else None
     if date and not iso:
@@ -179,6 +191,7 @@ def _jsonl_line(line: str, path: Path, line_no: int) -> ParsedDocument:
     return finish_document(document, f"{path.stem} line {line_no}")
 
 
+@register_reader(".jsonl", label="JSON lines", many=True)
 def iter_jsonl(path: Path) -> Iterator[tuple[int, ParsedDocument | IngestError]]:
     """(line number, document) per non-blank line; a bad line yields (line number, IngestError) instead,
     and the lines after it are still read."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.dates import parse_any_date
+from knowledge.ingest.base import IngestError, ParsedDocument, register_reader
 from knowledge.ingest.common import (
     Para,
     assemble,
@@ -13,7 +14,6 @@ from knowledge.ingest.common import (
     header_fields,
     looks_like_title,
     normalise_space,
-    parse_any_date,
     read_text_file,
     remove_chrome,
     split_paragraphs,
@@ -35,6 +35,7 @@ def _txt_heading(paragraph: str, max_words: int = 12) -> bool:
     )
 
 
+@register_reader(".txt", ".text", label="Text")
 def read_txt(path: Path) -> ParsedDocument:
     """A .txt file: paragraphs at blank lines, short unpunctuated lines as headings (the first: title)."""
     raw, encoding = read_text_file(path)
@@ -196,6 +197,7 @@ def _md_sections(raw: str) -> list[tuple[str | None, int | None, list[str]]]:
     return out
 
 
+@register_reader(".md", ".markdown", label="Markdown")
 def read_markdown(path: Path) -> ParsedDocument:
     """A .md file: headings become sections (the first level-1 heading is the title), markdown syntax
     removed from the text, tables made readable; the raw text stays in metadata['raw_text']."""

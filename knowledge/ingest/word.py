@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from knowledge.ingest.base import IngestError, ParsedDocument
+from knowledge.dates import parse_any_date
+from knowledge.ingest.base import IngestError, ParsedDocument, register_reader
 from knowledge.ingest.common import (
     MAX_TEXT_CHARS,
     Para,
@@ -18,7 +19,6 @@ from knowledge.ingest.common import (
     header_fields,
     markdown_table,
     normalise_space,
-    parse_any_date,
     table_rows_text,
     title_from_path,
     too_much_text,
@@ -93,6 +93,7 @@ def _style_namer(document: Any) -> Callable[[Any], str]:
     return lambda element: names.get(element.style, default_name)
 
 
+@register_reader(".docx", label="Word .docx", signature=b"PK", damaged="not a readable Word document")
 def read_docx(path: Path) -> ParsedDocument:
     """A .docx file: paragraphs and tables in document order, Heading/Title styles as sections."""
     import docx
@@ -112,6 +113,8 @@ def read_docx(path: Path) -> ParsedDocument:
     body_seen = False  # a Title/Heading 1 before any body text is the document's title
     size = 0
     for child in document.element.body.iterchildren():
+        if not isinstance(child.tag, str):
+            continue  # an XML comment or processing instruction: no text, and no .tag name to read
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(child, document)

@@ -1,0 +1,109 @@
+"""The report kinds: what each one is about, how it is built, what a person picks from; build_report()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlite_utils
+
+from knowledge.vocab import ReportKind
+
+Target = Literal["number", "name", "id"]
+Evidence = dict[int, list[dict[str, Any]]]  # passages found by search, per recommendation number
+# builder(db, target, *, evidence, as_at=..., redact=..., **options) -> markdown
+Builder = Callable[..., str]
+COMMON_OPTIONS = ("as_at", "redact")  # every report takes these
+
+
+class ReportError(LookupError):
+    """The thing a report was asked for does not exist; str() is one line for the user."""
+
+
+@dataclass(frozen=True)
+class ReportKindSpec:
+    """One kind of report. `target` says what it is about (a recommendation number, an organisation name,
+    a roundtable id; None: the whole workspace); `options` are the keywords it takes beyond as_at and
+    redact; `evidence_for(db, target)` names the recommendations whose evidence it quotes (the caller
+    searches, since this layer does not); `targets(db)` lists (label, value) pairs a person picks from."""
+
+    kind: ReportKind
+    label: str
+    target: Target | None
+    builder: Builder
+    options: tuple[str, ...] = ()
+    evidence_for: Callable[[sqlite_utils.Database, Any], list[int]] | None = None
+    targets: Callable[[sqlite_utils.Database], list[tuple[str, Any]]] | None = None
+
+    @property
+    def target_text(self) -> str:
+        """'recommendation number', 'organisation name', 'roundtable id' (or '' without a target)."""
+        return f"{self.kind} {self.target}" if self.target else ""
+
+    def parse_target(self, value: Any) -> Any:
+        """The target as the builder takes it (an int for numbers and ids, a stripped name); ValueError
+        with a one-line reason when it is missing, unwanted or not a number."""
+        given = value is not None and str(value).strip() != ""
+        if self.target is None:
+            if given:
+                raise ValueError(f"{self.kind} takes no target")
+            return None
+        if not given:
+            raise ValueError(f"{self.kind} needs a {self.target}")
+        if self.target == "name":
+            return str(value).strip()
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"expected a {self.target_text}, got {value!r}") from None
+
+    def evidence_wanted(self, db: sqlite_utils.Database, target: Any) -> list[int]:
+        """The recommendation numbers to find evidence for (none for a report that quotes no search)."""
+        return self.evidence_for(db, target) if self.evidence_for else []
+
+
+_KINDS: dict[str, ReportKindSpec] = {}
+
+
+def register(spec: ReportKindSpec) -> ReportKindSpec:
+    """Add a report kind (each kind's module calls this once, on import)."""
+    _KINDS[spec.kind.value] = spec
+    return spec
+
+
+def kinds() -> tuple[str, ...]:
+    """The registered kinds' names, in the vocabulary's order (the command line's choices)."""
+    return tuple(spec.kind.value for spec in specs())
+
+
+def specs() -> list[ReportKindSpec]:
+    """Every registered kind, in the vocabulary's order (whatever order the modules were imported in)."""
+    order = list(ReportKind)
+    return sorted(_KINDS.values(), key=lambda spec: order.index(spec.kind))
+
+
+def get(kind: str) -> ReportKindSpec:
+    """The spec of a kind; ValueError naming the choices for an unknown one."""
+    try:
+        return _KINDS[str(kind)]
+    except KeyError:
+        raise ValueError(f"unknown report {kind!r}; choose one of {', '.join(_KINDS)}") from None
+
+
+def build_report(
+    db: sqlite_utils.Database,
+    kind: str,
+    target: Any = None,
+    *,
+    evidence: Evidence | None = None,
+    **options: Any,
+) -> str:
+    """The markdown of any report. `evidence` holds passages found by search per recommendation number
+    (see ReportKindSpec.evidence_wanted). Raises ValueError for an unknown kind or a bad target,
+    TypeError for an option the kind does not take and ReportError for a target that does not exist."""
+    spec = get(kind)
+    unknown = sorted(set(options) - {*COMMON_OPTIONS, *spec.options})
+    if unknown:
+        raise TypeError(f"the {spec.kind} report takes no {', '.join(unknown)} option")
+    return spec.builder(db, spec.parse_target(target), evidence=evidence or {}, **options)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -19,16 +16,17 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop import operations
+from desktop.jobs import checked, default_model_loader, load_demo_once, load_model_and_warm_up
+from desktop.menus import build_menus
 from desktop.operations import Changes, Result, admin
 from desktop.operations import library as library_ops
 from desktop.widgets.common import ElidedLabel, PlainLabel, TaskProgress, tooltip_text
+from desktop.widgets.failures import FailuresDialog
 from desktop.workers import Job, Workers
 
 PAGES = [
@@ -47,54 +45,6 @@ MODEL_TEXT = {
     "ready": "Model: ready",
     "unavailable": "Model unavailable: keyword search only",
 }
-
-
-def default_model_loader() -> Any:
-    """Load the shared embedding model (about 5 s); runs on the model thread."""
-    from indexes.embedder import get_embedder
-
-    return get_embedder()
-
-
-def _load_model_and_warm_up(loader: Callable[[], Any]) -> Any:
-    """The model thread's job: the embedder, then the modules the first import and search need."""
-    embedder = loader()
-    operations.warm_up()
-    return embedder
-
-
-def _load_demo_once(db: Any, job: Job) -> Result[str | None]:
-    """The demo loader for the write queue: None (and no change) when the demo is already in the database."""
-    from knowledge.demo import DemoAlreadyLoaded
-
-    try:
-        return library_ops.load_demo(db, progress=job.progress)
-    except DemoAlreadyLoaded:
-        return Result(None)
-
-
-def _checked(job: Job, result: Result[Any]) -> Result[Any]:
-    """The result, unless the user cancelled the job meanwhile (then Cancelled, as every job reports it)."""
-    job.check()
-    return result
-
-
-class FailuresDialog(QDialog):
-    """Every file that failed in one import, listed once, after the import."""
-
-    def __init__(self, failures: list[tuple[str, str]], parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Some files could not be imported")
-        self.resize(640, 320)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{len(failures)} file(s) could not be imported. The others were imported."))
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setPlainText("\n".join(f"{Path(path).name}: {reason}" for path, reason in failures))
-        layout.addWidget(self.text)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
 
 class MainWindow(QMainWindow):
@@ -132,6 +82,7 @@ class MainWindow(QMainWindow):
         self._pending_index = False
         self._dirty: set[str] = set()
         self.last_failures_dialog: FailuresDialog | None = None
+        self._before_restore: str | None = None  # what the last restore replaced (File → Undo restore)
         # Tests replace this to answer confirmation questions without a modal dialog.
         self.confirm: Callable[[str, str], bool] = self._confirm_dialog
 
@@ -161,7 +112,19 @@ class MainWindow(QMainWindow):
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        side = self._build_sidebar()
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        self.pages = create_pages(self)
+        for key, _title in PAGES:
+            self.stack.addWidget(self.pages[key])
+        layout.addWidget(side)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.nav.currentRowChanged.connect(self._on_nav)
 
+    def _build_sidebar(self) -> QWidget:
+        """The brand, the page list (self.nav) and the database's name."""
         side = QWidget()
         side.setObjectName("sidebar")
         side.setFixedWidth(220)
@@ -188,16 +151,7 @@ class MainWindow(QMainWindow):
         self.db_label_side.setObjectName("sideFooter")
         self.db_label_side.setToolTip(tooltip_text(self.db_path))
         side_layout.addWidget(self.db_label_side)
-
-        self.stack = QStackedWidget()
-        self.stack.setObjectName("pages")
-        self.pages = create_pages(self)
-        for key, _title in PAGES:
-            self.stack.addWidget(self.pages[key])
-        layout.addWidget(side)
-        layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-        self.nav.currentRowChanged.connect(self._on_nav)
+        return side
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -215,45 +169,9 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
 
     def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        self.import_action = self._action(
-            file_menu, "&Import documents…", QKeySequence.StandardKey.Open, self.import_dialog
-        )
-        self._action(file_menu, "Import &folder…", "Ctrl+Shift+O", self.import_folder_dialog)
-        self.export_action = self._action(
-            file_menu, "&Export report…", "Ctrl+E", lambda: self.go_to("export")
-        )
-        self._action(file_menu, "Open &demo workspace", None, self.load_demo)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Rebuild search index", None, self.start_index)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Back up database…", None, self.backup_dialog)
-        self._action(file_menu, "Restore from bac&kup…", None, self.restore_dialog)
-        self.undo_restore_action = self._action(file_menu, "&Undo restore", None, self.undo_restore)
-        self.undo_restore_action.setEnabled(False)
-        self._before_restore: str | None = None
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
-
-        go_menu = menu.addMenu("&Go")
-        for number, (key, title) in enumerate(PAGES, start=1):
-            self._action(go_menu, title, f"Ctrl+{number}", lambda _=False, k=key: self.go_to(k))
-        self.search_action = self._action(go_menu, "&Find…", QKeySequence.StandardKey.Find, self.focus_search)
-        go_menu.addSeparator()
-        self._action(go_menu, "&Refresh", QKeySequence.StandardKey.Refresh, self.refresh_all)
-
-        help_menu = menu.addMenu("&Help")
-        self._action(help_menu, "&Help", QKeySequence.StandardKey.HelpContents, self.show_help)
-        self._action(help_menu, "&About Roundtable Desk", None, self.show_about)
-
-    def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[..., Any]) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
+        actions = build_menus(self, PAGES)
+        self.import_action, self.export_action = actions.import_action, actions.export_action
+        self.undo_restore_action, self.search_action = actions.undo_restore_action, actions.search_action
 
     # -- navigation --------------------------------------------------------------------------------
     def go_to(self, key: str, **kwargs: Any) -> QWidget:
@@ -375,7 +293,7 @@ class MainWindow(QMainWindow):
             return None
         self._set_model_state("loading")
         return self.workers.run_model(
-            lambda job: _load_model_and_warm_up(self.model_loader),
+            lambda job: load_model_and_warm_up(self.model_loader),
             on_done=self._model_ready,
             on_error=self._model_failed,
         )
@@ -458,7 +376,7 @@ class MainWindow(QMainWindow):
         embedder = self.embedder
         self.refresh_counts()
         job = self.run_op(
-            lambda db, job: _checked(
+            lambda db, job: checked(
                 job,
                 library_ops.index_passages(
                     db, self.db_path, embedder=embedder, progress=job.progress, cancel=job.cancelled
@@ -497,7 +415,7 @@ class MainWindow(QMainWindow):
         A database that already holds the demo is simply shown (demoFinished("already loaded")).
         """
         job = self.run_op(
-            _load_demo_once,
+            load_demo_once,
             label="demo",
             on_done=self._demo_done,
             on_error=self._demo_failed,
@@ -619,29 +537,6 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.go_to("library")
             self.start_import(paths)
-
-    # -- help --------------------------------------------------------------------------------------
-    def show_help(self) -> None:
-        QMessageBox.information(
-            self,
-            "Roundtable Desk help",
-            "<b>Library</b>: import reports, notes and trackers (Ctrl+O, or drop files on the window).<br>"
-            "<b>Search</b> (Ctrl+F): keyword mode searches as you type; the other modes on Enter.<br>"
-            "<b>Recommendations</b>: progress, evidence and related passages for each recommendation.<br>"
-            "<b>Organisations &amp; actions</b>: record actions, confirm suggested recommendations, update "
-            "progress (double-click a cell to edit).<br>"
-            "<b>Dashboard</b>: who is where; click a cell to see its actions.<br>"
-            "<b>Reports</b> (Ctrl+E): markdown and HTML reports, optionally redacted.<br><br>"
-            f"Database: {html.escape(str(self.db_path))}",
-        )
-
-    def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Roundtable Desk",
-            "Roundtable Desk: offline evidence search and recommendation tracking.\n"
-            "Everything stays on this computer.",
-        )
 
     # -- settings ----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:

@@ -26,25 +26,11 @@ from knowledge.actions import (
 )
 from knowledge.dates import parse_date
 from knowledge.ingest.base import ParsedDocument, StoredPassage
-from knowledge.organisations import ensure_organisation, infer_type
+from knowledge.ingest.tabular import map_columns
+from knowledge.organisations import ensure_organisation, infer_type, organisation_name
 from knowledge.roundtables import create_roundtable, find_roundtable, link_document
 from knowledge.vocab import NOTES_KINDS, DocumentKind, LinkOrigin, LinkState, OrgType, Status
 
-# Column synonyms, compared after _header_key() (lower case, '%' -> 'percent', '#' -> 'number').
-_COLUMN_SYNONYMS = {
-    "ref": "number|id|ref|reference|no|action id|action ref|action number|action no|item|key",
-    "organisation": "organisation|org|organization|organisation name|organization name|lead organisation|"
-    "lead organization|body|partner",
-    "org_type": "organisation type|org type|organization type|type",
-    "action": "action|actions|description|action description|action agreed|agreed action|task|commitment",
-    "owner": "owner|lead|action owner|responsible|lead officer|named lead|who",
-    "due": "due|due date|deadline|target date|by when|due by|date due|completion date|target",
-    "status": "status|progress status|state|current status",
-    "percent": "percent complete|percent|progress|percent done|completion|complete|percentage complete",
-    "recommendation": "recommendation|rec|recommendations|recs|recommendation number|rec no|rec number",
-    "last_update": "last update|updated|last updated|update date|as at|date updated",
-}
-COLUMNS: dict[str, tuple[str, ...]] = {name: tuple(v.split("|")) for name, v in _COLUMN_SYNONYMS.items()}
 # Kinds a reader leaves a document when it cannot tell: the title or header may still show it is notes.
 _UNCLASSIFIED = (DocumentKind.OTHER, None)
 _NOTES_TITLE = re.compile(r"roundtable|round table|notes|minutes|meeting|action log|workshop", re.IGNORECASE)
@@ -76,16 +62,28 @@ class _Found:
     ref: str | None = None
     passage_id: int | None = None
     remarks: list[str] = field(default_factory=list)  # values we could not use, kept in the history note
+    where: str | None = None  # where the source has it ("line 7"), for warnings about this row
+
+
+# What the importer says about a tracker whose rows were stored as text only.
+NO_ACTION_COLUMN = "no action column found: imported as a document"
 
 
 def extract_actions(
-    db: sqlite_utils.Database, document_id: int, parsed: ParsedDocument, passages: list[StoredPassage]
+    db: sqlite_utils.Database,
+    document_id: int,
+    parsed: ParsedDocument,
+    passages: list[StoredPassage],
 ) -> int:
     """Create or update actions found in a just-stored document; returns how many were created or
-    updated. Runs inside its import transaction; odd rows are skipped, never raised."""
+    updated. Runs inside its import transaction; odd rows are skipped, never raised. What a person should
+    know about the rest (a tracker with no action column, a row whose organisation is no name) is added
+    to parsed.metadata["warnings"], one line each, where the importer reports what its readers noticed."""
+    warnings = parsed.metadata.setdefault("warnings", [])
     doc = _document(db, document_id, parsed)
     if parsed.rows is not None or doc["kind"] == DocumentKind.TRACKER:
-        return _import_tracker(db, doc, parsed.rows or [], passages, parsed.text or "")
+        lines = parsed.metadata.get("row_lines") or []
+        return _import_tracker(db, doc, parsed.rows or [], passages, parsed.text or "", lines, warnings)
     meta = _meta(parsed.metadata)
     if not _looks_like_notes(doc, meta):
         return 0
@@ -107,7 +105,7 @@ def extract_actions(
     roundtable_id = None
     if is_roundtable:
         roundtable_id = _roundtable(db, doc, meta, meeting_date, found)
-    needs_default = any(not item.organisation for item in found)
+    needs_default = any(not organisation_name(item.organisation) for item in found)
     default_org = _default_org(db, doc, roundtable_id) if needs_default else None
     count = 0
     for item in found:
@@ -120,6 +118,7 @@ def extract_actions(
             roundtable_id=roundtable_id,
             default_org=default_org,
             origin=LinkOrigin.NOTES,
+            warnings=warnings,
         )
     return count
 
@@ -155,23 +154,6 @@ def _safe_date(value: Any) -> str | None:
         return parse_date(value)
     except ValueError:
         return None
-
-
-def _header_key(name: str) -> str:
-    text = str(name).lower().replace("%", " percent ").replace("#", " number ")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
-def map_columns(headers: list[str]) -> dict[str, str]:
-    """Which header holds each field ('action', 'owner', 'due', ...); the first matching header wins."""
-    mapping: dict[str, str] = {}
-    for header in headers:
-        key = _header_key(header)
-        for name, synonyms in COLUMNS.items():
-            if key in synonyms and name not in mapping:
-                mapping[name] = header
-                break
-    return mapping
 
 
 def _norm_text(text: str) -> str:
@@ -389,7 +371,7 @@ def _roundtable(
     if roundtable_id is None:
         orgs = []
         for item in found:
-            if item.organisation and item.organisation not in orgs:
+            if organisation_name(item.organisation) and item.organisation not in orgs:
                 orgs.append(item.organisation)
         host = meta.get("host") or _host_from(db, meta, orgs)
         partners = [p.strip() for p in re.split(r"[;,]", meta.get("partners", "")) if p.strip()]
@@ -421,7 +403,7 @@ def _default_org(db: sqlite_utils.Database, doc: dict[str, Any], roundtable_id: 
         return doc["organisation_id"]
     if roundtable_id:
         host = db.execute("SELECT host FROM roundtables WHERE id = ?", [roundtable_id]).fetchone()
-        if host and host[0]:
+        if host and organisation_name(host[0]):
             # The host is an organisation by construction (metadata, venue or the chair's line).
             return ensure_organisation(db, host[0])
     return None
@@ -461,10 +443,11 @@ def _store(
     roundtable_id: int | None,
     default_org: int | None,
     origin: str,
+    warnings: list[str],
     by_ref: bool = True,
 ) -> int:
     """Create the action or bring the matching one up to date; 1 if anything was written, else 0."""
-    org_id = ensure_organisation(db, item.organisation, item.org_type) if item.organisation else default_org
+    org_id = _organisation(db, item, default_org, warnings)
     source = f"{'tracker' if origin == LinkOrigin.TRACKER else 'notes'} {doc['title']!r}"
     existing = _match(db, org_id, item, roundtable_id, by_ref)
     if existing is None:
@@ -500,6 +483,21 @@ def _store(
             origin=origin,
         )
     )
+
+
+def _organisation(
+    db: sqlite_utils.Database, item: _Found, default_org: int | None, warnings: list[str]
+) -> int | None:
+    """The row's organisation; a value that names none ("\u200b", "-", "n/a") is reported and the action
+    kept under the document's organisation or none, never filed under a shared nameless one."""
+    if not item.organisation:
+        return default_org
+    if organisation_name(item.organisation) is None:
+        where = item.where or f"action {item.text[:40]!r}"
+        filed = "without an organisation" if default_org is None else "under the document's organisation"
+        warnings.append(f"{where}: organisation {item.organisation!r} is no name: action filed {filed}")
+        return default_org
+    return ensure_organisation(db, item.organisation, item.org_type)
 
 
 def _update_existing(
@@ -585,19 +583,24 @@ def _import_tracker(
     rows: list[dict[str, str]],
     passages: list[StoredPassage],
     text: str,
+    lines: list[int],
+    warnings: list[str],
 ) -> int:
     headers: list[str] = []
     for row in rows:
         headers += [h for h in row if h is not None and h not in headers]
     mapping = map_columns(headers)
     if "action" not in mapping:
+        warnings.append(NO_ACTION_COLUMN)
         return 0
     by_index = len(passages) == len(rows)
-    count = 0
+    count, found = 0, 0
     for index, row in enumerate(rows):
         item = _cell_values({k: v for k, v in row.items() if k is not None and isinstance(v, str)}, mapping)
         if item is None:
             continue
+        found += 1
+        item.where = f"line {lines[index]}" if index < len(lines) else f"row {index + 1}"
         if by_index:
             item.passage_id = passages[index].id
         else:
@@ -614,6 +617,11 @@ def _import_tracker(
             roundtable_id=None,
             default_org=doc.get("organisation_id"),
             origin=LinkOrigin.TRACKER,
+            warnings=warnings,
             by_ref=bool(has_id),
+        )
+    if not found:
+        warnings.append(
+            f"the action column {mapping['action']!r} is empty in every row: imported as a document"
         )
     return count

@@ -10,7 +10,7 @@ import re
 import sqlite3
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date as _date
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +39,9 @@ class ImportOutcome:
     passages: int = 0
     actions: int = 0
     file: str = ""  # the file it came from: path without the ":line" of a .jsonl line
+    # Imported, but not all as one might expect: "no action column found: imported as a document", a row
+    # whose organisation is no name. One line each; the command line prints them, the window lists them.
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.file = self.file or self.path
@@ -204,12 +207,16 @@ def _store(
     else:
         passages = chunk(parsed.text, parsed.blocks)
     with db.atomic():
-        org_name = options.org or parsed.org
-        org_id = None
-        if org_name:
-            from knowledge.organisations import ensure_organisation
+        from knowledge.organisations import ensure_organisation, organisation_name
 
-            org_id = ensure_organisation(db, org_name)
+        org_name = options.org or parsed.org
+        if not options.org and org_name and organisation_name(org_name) is None:
+            # A file's own "org" of "n/a" or a zero-width space names nobody: kept without one, and said.
+            parsed.metadata.setdefault("warnings", []).append(
+                f"organisation {org_name!r} is no name: imported without an organisation"
+            )
+            org_name = None
+        org_id = ensure_organisation(db, org_name) if org_name else None
         doc_id = db.execute(
             "INSERT INTO documents (title, kind, date, source_path, content_hash, organisation_id,"
             " external_id, pages, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -270,7 +277,14 @@ def _import_one(
             label, "failed", title=parsed.title, reason=f"could not be stored ({type(exc).__name__}: {exc})"
         )
     return ImportOutcome(
-        label, "imported", document_id=doc_id, title=parsed.title, passages=count, actions=actions
+        label,
+        "imported",
+        document_id=doc_id,
+        title=parsed.title,
+        passages=count,
+        actions=actions,
+        # What the reader and the action import noticed (knowledge.extract adds its own there too).
+        warnings=list(parsed.metadata.get("warnings") or ()),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import sqlite_utils
@@ -102,15 +103,37 @@ def parse_org_type(value: str | None) -> str | None:
 
 def normalise_name(name: str) -> str:
     """A comparison key: 'Kent Hospitals NHS FT' equals 'kent hospitals NHS Foundation Trust'."""
-    text = name.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = _clean(name).lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
     for pattern, replacement in _NAME_REWRITES:
         text = re.sub(pattern, replacement, text)
     return text.strip()
 
 
+# Cell values that say there is no organisation: placeholders, not names. Compared lower-cased, with
+# everything but letters and digits removed ("N/A", "n.a.", "T.B.C." all count).
+NO_NAMES = frozenset(
+    "na tbc tbd tba none nil null unknown notknown notapplicable notspecified unassigned unallocated"
+    " various multiple".split()
+)
+
+
 def _clean(name: str) -> str:
-    return " ".join(str(name).split())
+    # Format characters (zero-width spaces and joiners, soft hyphens, BOMs) are invisible in every view:
+    # kept, they would make two names that look the same differ.
+    visible = "".join(c for c in str(name) if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split())
+
+
+def organisation_name(value: object) -> str | None:
+    """The name as it is stored (spaces tidied, invisible characters removed), or None when the value
+    names no organisation: blank, invisible or punctuation only ("\u200b", "-", "?"), or a placeholder
+    such as "n/a" or "TBC". Such values must not become one shared organisation filing unrelated rows."""
+    name = _clean(str(value or ""))
+    key = "".join(c for c in name.lower() if c.isalnum())
+    if not key or key in NO_NAMES:
+        return None
+    return name
 
 
 def find_organisation(db: sqlite_utils.Database, name_or_id: str | int) -> dict[str, Any] | None:
@@ -121,8 +144,8 @@ def find_organisation(db: sqlite_utils.Database, name_or_id: str | int) -> dict[
             return get_organisation(db, row[0])
         if isinstance(name_or_id, int):
             return None
-    name = _clean(str(name_or_id))
-    if not name:
+    name = organisation_name(name_or_id)
+    if name is None:  # its comparison key would be empty and match every other nameless organisation
         return None
     row = db.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", [name]).fetchone()
     if row:
@@ -146,7 +169,10 @@ def resolve_organisation(db: sqlite_utils.Database, name_or_id: str | int) -> in
 def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | None = None) -> int:
     """The id of the organisation with this name (variants tolerated), created when new.
 
-    A type given for an existing organisation only replaces 'other' (a guess), never a type someone set."""
+    A type given for an existing organisation only replaces 'other' (a guess), never a type someone set.
+    Raises ValueError when `name` names no organisation (see organisation_name)."""
+    if organisation_name(name) is None:
+        raise ValueError(f"{name!r} is not an organisation's name")
     found = find_organisation(db, name)
     org_type = parse_org_type(org_type) if org_type else None
     if found:
@@ -175,9 +201,9 @@ def add_organisation(
     contact_role: str | None = None,
 ) -> int:
     """Register a new organisation (type inferred from the name when not given); ValueError if it exists."""
-    name = _clean(name)
+    name = organisation_name(name) or ""
     if not name:
-        raise ValueError("an organisation needs a name")
+        raise ValueError("an organisation needs a name (not blank, punctuation or a placeholder like n/a)")
     existing = find_organisation(db, name)
     if existing:
         raise ValueError(f"organisation {existing['name']!r} already exists (id {existing['id']})")
@@ -207,9 +233,9 @@ def get_organisation(db: sqlite_utils.Database, org_id: int) -> dict[str, Any] |
 def rename_organisation(db: sqlite_utils.Database, org: str | int, new_name: str) -> None:
     """Rename; ValueError when another organisation already has that name (merge them instead)."""
     org_id = resolve_organisation(db, org)
-    new_name = _clean(new_name)
+    new_name = organisation_name(new_name) or ""
     if not new_name:
-        raise ValueError("the new name is empty")
+        raise ValueError("the new name is empty (or only punctuation or a placeholder like n/a)")
     clash = find_organisation(db, new_name)
     if clash and clash["id"] != org_id:
         raise ValueError(f"{clash['name']!r} already exists; merge the two organisations instead")

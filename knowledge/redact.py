@@ -10,16 +10,17 @@ leaked identifier costs more than a ten-digit amount or decimal that passes the 
 
 People are found by shape, not by a list of names: the words after a title (Dr, Prof, Mr, Mrs, Ms, Miss,
 Mx, Sir, Dame), after a label that introduces a person (Patient, Chair:, Note-taker:, Owner:, Signed by,
-an Attendees: list), and the names the caller passes in (the database's own owners, contacts and
-authors). A run of words holding a role or organisation word ("Head of Digital", "Harbourside ICB") is
-an official or a body, not a person, and stays. A name written bare in running prose, with none of
-these around it, is not found.
+an Attendees: list or the list under an "Attendees" heading; after "Chair:", "Note-taker:" and other labels
+only people follow, one word is enough), and the names the caller passes in (the database's own owners,
+contacts and authors). A run of words holding a role or organisation word ("Head of Digital", "Harbourside
+ICB", "Kingsbridge Community Hospitals") is an official or a body, not a person, and stays. A name written
+bare in running prose, with none of these around it, is not found.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 PLACEHOLDERS = {
@@ -116,6 +117,23 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _STRONG_LABELS = re.compile(r"patient(?:\s+name)?|signed.*", re.IGNORECASE)
+# Labels only ever followed by a person: after these and a colon one word is a surname ("Chair: Okafor").
+# "Owner:", "Contact:", "From:" also take teams and places ("Owner: Estates"), so they need two words.
+_PERSON_LABELS = re.compile(
+    r"(?:co-|vice[- ])?chair(?:person|man|woman)?|note[- ]?taker|minute[- ]?taker|minutes\s+by|secretary"
+    r"|authors?|(?:prepared|written|reported|referred|requested|approved|presented)\s+by|signature"
+    r"|presenter|speaker|facilitator|clinician|consultant|surgeon|radiologist|contact\s+name|full\s+name"
+    r"|next\s+of\s+kin|carer",
+    re.IGNORECASE,
+)
+# The same list labels written as a line of their own: a markdown heading ("## Attendees"), a bold line
+# ("**Present**") or a bare line, with or without a colon; the names are in the list or lines below it.
+_LIST_HEADING = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]+)?(?:\*\*|__)?[ \t]*(?:attendees|attendance|present|in\s+attendance|apologies"
+    r"(?:\s+received)?|participants|panel|members)[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*#*"
+    r"[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _LIST_LABEL = re.compile(
     r"(?<![\w-])(attendees|attendance|present|in\s+attendance|apologies|participants|panel|members)"
     r"\s*(?:\*\*|__)?\s*[:\u2013\u2014-][ \t]*(?:\*\*|__)?[ \t]*",
@@ -139,8 +157,25 @@ _NOT_NAMES = frozenset(
     august september october november december item items action actions agenda notes minutes meeting
     report summary update minutes background purpose date venue time location notes apologies attendees
     present agreed next steps none tbc not applicable yes no see above below page section table figure
+    community vacant
     """.split()
 )
+# Words that make the capitalised words before them the name of a body: "Kingsbridge Community Hospitals",
+# "Harbourside ICB". A name cut short by one of these is part of an organisation's name, not a person's.
+_BODY_WORDS = frozenset(
+    """
+    trust trusts hospital hospitals icb icbs ics nhs ltd limited plc llp network foundation university college
+    council board committee group team service services partnership healthcare health care imaging
+    diagnostics community system systems alliance practice surgery centre center clinic unit directorate
+    department office programme forum
+    """.split()
+)
+
+
+def _names_a_body(after: str) -> bool:
+    """Whether the word that follows a name (`after`: the text after it) makes it part of a body's name."""
+    word = re.match(r"[ \u00a0]+([^\W\d_]+)", after)
+    return bool(word) and word.group(1).lower() in _BODY_WORDS
 
 
 def _person_words(run: str) -> str | None:
@@ -202,8 +237,14 @@ def _after_labels(text: str, counter: _Counter) -> str:
             continue
         explicit = bool(re.search(r"[:\u2013\u2014-]", gap)) or label.lower().endswith(" by")
         strong = bool(_STRONG_LABELS.fullmatch(label))
-        # "owner Jamie" in prose is too weak to call a name; after "Patient:" one word is a surname.
-        if (explicit or strong) and (len(name.split()) >= 2 or (explicit and strong)):
+        # "owner Jamie" in prose is too weak to call a name; after "Patient:" or "Chair:" one word is a
+        # surname, unless it starts a body's name ("Chair: Harbourside ICB").
+        single = explicit and (strong or bool(_PERSON_LABELS.fullmatch(label)))
+        if (
+            (explicit or strong)
+            and (len(name.split()) >= 2 or single)
+            and not _names_a_body(text[match.end() + len(name) : match.end() + len(name) + 40])
+        ):
             spans.append((match.end(), match.end() + len(name)))
     return _cut(text, spans, counter)
 
@@ -219,25 +260,49 @@ def _cut(text: str, spans: list[tuple[int, int]], counter: _Counter) -> str:
 
 
 def _attendee_lists(text: str, counter: _Counter) -> str:
-    """Each item of an 'Attendees: A, B (Org), C' line, or of the list lines under an 'Attendees:' line
-    that ends there, whose first words read as a name."""
+    """Each item of an 'Attendees: A, B (Org), C' line, or of the list under an 'Attendees:' line that
+    ends there or under an 'Attendees' heading, whose first words read as a name."""
     spans: list[tuple[int, int]] = []
+    list_starts = {match.end() for match in _LIST_HEADING.finditer(text)}
     for match in _LIST_LABEL.finditer(text):
         line_end = text.find("\n", match.end())
         line_end = len(text) if line_end < 0 else line_end
         if text[match.end() : line_end].strip():
             spans += _item_names(text, match.end(), line_end)
-            continue
-        position = line_end + 1
-        while position < len(text):
-            end = text.find("\n", position)
-            end = len(text) if end < 0 else end
-            item = re.match(r"[ \t]*(?:[-*+\u2022]|\d+[.)])[ \t]+", text[position:end])
-            if not item:
-                break
-            spans += _item_names(text, position + item.end(), end)
-            position = end + 1
+        else:
+            list_starts.add(line_end)
+    for line_end in sorted(list_starts):
+        spans += _list_names(text, line_end)
     return _cut(text, spans, counter)
+
+
+def _lines_from(text: str, position: int) -> Iterator[tuple[int, int]]:
+    while position < len(text):
+        end = text.find("\n", position)
+        end = len(text) if end < 0 else end
+        yield position, end
+        position = end + 1
+
+
+def _list_names(text: str, line_end: int) -> list[tuple[int, int]]:
+    """Names in what follows a list label's line: its bulleted or numbered items, or else the lines of the
+    paragraph under it (blank lines between the label and the list are skipped)."""
+    spans: list[tuple[int, int]] = []
+    bulleted: bool | None = None
+    for start, end in _lines_from(text, line_end + 1):
+        line = text[start:end]
+        if not line.strip():
+            if bulleted is None:
+                continue
+            break
+        if line.lstrip().startswith("#"):
+            break
+        item = re.match(r"[ \t]*(?:[-*+\u2022]|\d+[.)])[ \t]+", line)
+        bulleted = bool(item) if bulleted is None else bulleted
+        if bulleted != bool(item):
+            break
+        spans += _item_names(text, start + (item.end() if item else 0), end)
+    return spans
 
 
 def _item_names(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -251,7 +316,8 @@ def _item_names(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if not found:
             continue
         name = _person_words(found.group(1))
-        if name and len(name.split()) >= 2:
+        after = start + item.start() + offset + len(name or "")
+        if name and len(name.split()) >= 2 and not _names_a_body(text[after : after + 40]):
             begin = start + item.start() + lead
             spans.append((begin, start + item.start() + offset + len(name)))
     return spans
@@ -380,14 +446,43 @@ def redact(text: str, names: Iterable[str] = ()) -> tuple[str, dict[str, int]]:
     return text, counts
 
 
+# A placeholder as it appears in a report: markdown may escape its brackets ("\\[name redacted\\]").
+PLACEHOLDER_SHOWN = re.compile(
+    r"\\?\[(" + "|".join(re.escape(p[1:-1]) for p in PLACEHOLDERS.values()) + r")\\?\]"
+)
+_KIND_OF = {p[1:-1]: kind for kind, p in PLACEHOLDERS.items()}
+
+
+def placeholder_counts(text: str) -> dict[str, int]:
+    """How many placeholders of each kind a redacted text shows (markdown, HTML or plain text): what a
+    reader sees was taken out, counted from the text itself."""
+    counts: dict[str, int] = {}
+    for match in PLACEHOLDER_SHOWN.finditer(text):
+        kind = _KIND_OF[match.group(1)]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def count_parts(counts: dict[str, int]) -> list[str]:
+    """['1 e-mail address', '2 phone numbers']: each kind counted, in the order PLACEHOLDERS lists them."""
+    return [
+        f"{counts[kind]} {LABELS[kind][0] if counts[kind] == 1 else LABELS[kind][1]}"
+        for kind in PLACEHOLDERS
+        if counts.get(kind)
+    ]
+
+
 def describe_counts(counts: dict[str, int]) -> str:
     """'3 items (1 e-mail address, 2 phone numbers)' or 'no items'."""
     total = sum(counts.values())
     if not total:
         return "no items"
-    parts = [
-        f"{counts[kind]} {LABELS[kind][0] if counts[kind] == 1 else LABELS[kind][1]}"
-        for kind in PLACEHOLDERS
-        if counts.get(kind)
-    ]
-    return f"{total} item{'s' if total != 1 else ''} ({', '.join(parts)})"
+    return f"{total} item{'s' if total != 1 else ''} ({', '.join(count_parts(counts))})"
+
+
+def redaction_line(counts: dict[str, int]) -> str:
+    """'3 items redacted: 1 e-mail address, 2 phone numbers' or 'Nothing was redacted'."""
+    total = sum(counts.values())
+    if not total:
+        return "Nothing was redacted"
+    return f"{total} item{'s' if total != 1 else ''} redacted: {', '.join(count_parts(counts))}"

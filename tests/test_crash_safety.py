@@ -27,14 +27,14 @@ SUBJECTS = [
     "Intermittent fasting", "Antibiotic stewardship", "Cognitive behavioural therapy", "Hip protectors",
     "Metformin", "Influenza vaccination", "Robotic surgery", "Music therapy", "Probiotic yoghurt",
     "High-intensity interval training", "Deep brain stimulation", "Fluoride varnish",
-]
+]  # fmt: skip
 SETTINGS = [
     "after hip fracture in older women", "in children with asthma", "for night-shift nurses",
     "in type 2 diabetes", "after cardiac surgery", "in rural dental clinics", "among university students",
     "in chronic kidney disease", "for migraine in adolescents", "in intensive care sepsis",
     "among pregnant smokers", "in Parkinson's disease", "for knee osteoarthritis", "in care home residents",
     "after stroke rehabilitation",
-]
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

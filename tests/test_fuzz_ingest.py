@@ -127,6 +127,7 @@ ENCODED_TEXT = st.builds(
     lambda text, encoding: text.encode(encoding, "replace"), TEXT, st.sampled_from(ENCODINGS)
 )
 
+
 @functools.cache
 def _seed_files() -> tuple[bytes, ...]:
     """Small PDFs written here: four pages with metadata, a page with an image, a page of two lines."""
@@ -283,7 +284,7 @@ def test_import_paths_never_raises(fresh_db, tmp_path, data, suffix):
 
 # ---- files from real organisations (issue 16) --------------------------------------------------------
 
-cell_text = st.text(alphabet=st.sampled_from(list('ab ,;"\'|\t.-é')), min_size=1, max_size=20).filter(
+cell_text = st.text(alphabet=st.sampled_from(list("ab ,;\"'|\t.-é")), min_size=1, max_size=20).filter(
     lambda s: s.strip(" ,;\t") and s == s.strip()
 )
 

@@ -152,9 +152,7 @@ def test_scifact_slice_imports_with_external_ids(fresh_db, shared, tmp_path):
 
 def test_progress_and_cancel(fresh_db, corpus, tmp_path):
     calls = []
-    import_paths(
-        fresh_db, [corpus], progress=lambda done, total, label: calls.append((done, total))
-    )
+    import_paths(fresh_db, [corpus], progress=lambda done, total, label: calls.append((done, total)))
     assert calls[0] == (0, 3) and calls[-1] == (3, 3)
 
     seen = []

@@ -149,6 +149,20 @@ PEOPLE = [
     ("Prepared by Sam Patel", "Sam Patel"),
     ("Author: Lena Ivanova", "Lena Ivanova"),
 ]
+# One surname after a label that only ever introduces a person, and list labels written as headings.
+PEOPLE += [
+    ("Chair: Okafor", "Okafor"),
+    ("**Chair:** Okafor, CCIO", "Okafor"),
+    ("Note-taker: Fletcher", "Fletcher"),
+    ("Minute-taker: Osei.", "Osei"),
+    ("Vice-chair: Mensah", "Mensah"),
+    ("Secretary: Patel (Harbourside ICB)", "Patel"),
+    ("Prepared by Ivanova", "Ivanova"),
+    ("## Attendees\n\n- Jamie Fletcher (Harbourside ICB)\n- Head of Digital\n", "Jamie Fletcher"),
+    ("**Present**\n- Tom Baker\n- Sara Khan\n", "Sara Khan"),
+    ("### Apologies\n1. Nia Evans\n2. Head of IT\n", "Nia Evans"),
+    ("Attendees\nPriya Shah, Westmoor; Sam Patel\n\nNotes follow.", "Sam Patel"),
+]
 CASES += [(text, secret, "person") for text, secret in PEOPLE]
 CASES.append(
     ("Attendees:\n- Jamie Fletcher, Harbourside ICB\n- Head of Digital\n\nNotes.", "Jamie Fletcher", "person")
@@ -166,6 +180,12 @@ ROLES = [
     "NHS England and the MHRA will respond.",
     "Present: all members of the board",
     "Contact: the service desk",
+    "Chair: Kingsbridge Community Hospitals",
+    "Note-taker: Harbourside ICB",
+    "Owner: Estates",
+    "Chair: TBC",
+    "## Attendees\n\n- Harbourside ICB: CCIO, Head of Procurement\n- Kingsbridge Community Hospitals: Lead\n",
+    "## Present\n\nAll members of the board.",
 ]
 CASES += [(text, None, None) for text in ROLES]
 

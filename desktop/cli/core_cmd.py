@@ -88,6 +88,8 @@ def cmd_import(ctx: Context) -> int:
         raise CliError(str(exc)) from exc
     for line in _failure_lines(summary.failed_outcomes()):
         ctx.warn(line)
+    for line in _warning_lines(summary.warnings()):
+        print(line, file=ctx.err)  # not "roundtable: ": scripts count those lines as failed files
     print(summary.cli_line(), file=ctx.err)
     if not args.no_index and (summary.imported or summary.actions or pending_passages(ctx.db)):
         # Also when nothing was new: an import interrupted while embedding finishes when run again.
@@ -114,6 +116,23 @@ def _failure_lines(failed: list[Any]) -> list[str]:
         reasons = "; ".join(printable(o.reason or "failed") for o in group[:_SHOWN_PER_FILE])
         more = f"; and {len(group) - _SHOWN_PER_FILE} more" if len(group) > _SHOWN_PER_FILE else ""
         lines.append(f"{printable(file)}: {len(group)} lines not imported: {reasons}{more}")
+    return lines
+
+
+# A tracker with a nameless organisation in every row gets a few lines, then a count, not a line a row.
+_WARNINGS_PER_FILE = 10
+
+
+def _warning_lines(warnings: list[tuple[str, str]]) -> list[str]:
+    """'<file>: <warning>' per warning, at most _WARNINGS_PER_FILE a file, then how many more."""
+    by_file: dict[str, list[str]] = {}
+    for path, warning in warnings:
+        by_file.setdefault(path, []).append(warning)
+    lines = []
+    for path, items in by_file.items():
+        lines += [f"{printable(path)}: {printable(w)}" for w in items[:_WARNINGS_PER_FILE]]
+        if len(items) > _WARNINGS_PER_FILE:
+            lines.append(f"{printable(path)}: and {len(items) - _WARNINGS_PER_FILE} more warnings like these")
     return lines
 
 

@@ -83,6 +83,8 @@ def cmd_export(ctx: Context) -> int:
         raise CliError(str(exc), EXIT_PARTIAL) from exc
     if warning:
         ctx.warn(warning)
+    if args.redact:
+        _print_redactions(ctx, md)
     if args.out:
         _write(Path(args.out), md)
     else:
@@ -90,6 +92,13 @@ def cmd_export(ctx: Context) -> int:
     if args.html:
         _write(Path(args.html), render_html(md, report_title(md)))
     return EXIT_OK
+
+
+def _print_redactions(ctx: Context, markdown: str) -> None:
+    """What --redact took out, per category, on stderr (the report's last line says the same)."""
+    from knowledge.redact import placeholder_counts, redaction_line
+
+    print(redaction_line(placeholder_counts(markdown)), file=ctx.err)
 
 
 def _or_list(items: list[str]) -> str:

@@ -1,14 +1,13 @@
-"""Tracking commands: organisations, actions, progress returns, the dashboard and roundtables."""
+"""Tracking commands: actions, progress returns, the dashboard and roundtables (organisations: org_cmd)."""
 
 from __future__ import annotations
 
 import argparse
-import functools
-import json
 from datetime import date
 from typing import Any
 
-from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command
+from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command, org_cmd
+from desktop.cli.tracking_common import command_group, guard, print_actions, print_json
 from knowledge.vocab import SEVERITY, LinkState, Status
 
 # -- argument types: a bad value is a usage error (exit 2) with one readable line ----------------------
@@ -20,9 +19,7 @@ def _status(value: str) -> str:
 
     parsed = parse_status(value)
     if parsed is None:
-        raise argparse.ArgumentTypeError(
-            f"unknown status {value!r}; use one of: {', '.join(values(Status))}"
-        )
+        raise argparse.ArgumentTypeError(f"unknown status {value!r}; use one of: {', '.join(values(Status))}")
     return parsed
 
 
@@ -47,111 +44,70 @@ def _percent(value: str) -> int:
     return parsed
 
 
-def _org_type(value: str) -> str:
-    from knowledge.organisations import parse_org_type
-    from knowledge.vocab import OrgType, values
-
-    parsed = parse_org_type(value)
-    if parsed is None:
-        raise argparse.ArgumentTypeError(
-            f"unknown organisation type {value!r}; use one of: {', '.join(values(OrgType))}"
-        )
-    return parsed
-
-
-def _guard(handler):
-    """Turn the knowledge layer's ValueError/LookupError into one line on stderr and exit code 1."""
-
-    @functools.wraps(handler)
-    def run(ctx: Context) -> int | None:
-        try:
-            return handler(ctx)
-        except (ValueError, LookupError) as exc:
-            raise CliError(str(exc), EXIT_PARTIAL) from exc
-
-    return run
-
-
-def _print_json(ctx: Context, data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str), file=ctx.out)
-
-
-def _group(sub: Any, name: str, help: str) -> Any:
-    parser = sub.add_parser(name, help=help, description=help)
-    group = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
-    group.required = True
-    return group
-
-
 # -- registration ------------------------------------------------------------------------------------
 
 
 def register(sub: Any) -> None:
     """Add the tracking commands: org, action, return, dashboard, roundtables."""
-    _register_org(sub)
+    org_cmd.register(sub)
     _register_action(sub)
-    group = _group(sub, "return", "progress returns: export a CSV form for an organisation, import it back")
-    p = add_command(group, "export", _guard(cmd_return_export), "write an organisation's return form (CSV)")
+    _register_return(sub)
+    _add_dashboard_parser(sub)
+    _add_roundtables_parser(sub)
+
+
+def _register_return(sub: Any) -> None:
+    commands = command_group(
+        sub, "return", "progress returns: export a CSV form for an organisation, import it back"
+    )
+    p = add_command(commands, "export", guard(cmd_return_export), "write an organisation's return form (CSV)")
     p.add_argument("organisation", metavar="ORG")
     p.add_argument("--out", required=True, metavar="FILE.csv")
     p = add_command(
-        group, "import", _guard(cmd_return_import), "apply a filled-in return as progress updates"
+        commands, "import", guard(cmd_return_import), "apply a filled-in return as progress updates"
     )
     p.add_argument("path", metavar="FILE.csv")
     p.add_argument("--who", help="who sent the return (default: the organisation)")
     p.add_argument("--json", action="store_true")
 
+
+def _add_dashboard_parser(sub: Any) -> None:
     p = add_command(
-        sub, "dashboard", _guard(cmd_dashboard), "organisations x recommendations, overdue, blocked"
+        sub, "dashboard", guard(cmd_dashboard), "organisations x recommendations, overdue, blocked"
     )
     p.add_argument("--json", action="store_true", help="the full dashboard data as JSON")
     p.add_argument("--set", dest="set_slug", help="only this recommendation set")
     p.add_argument("--as-at", type=_date, metavar="DATE", help="judge overdue/stale as at this date")
 
-    p = add_command(sub, "roundtables", _guard(cmd_roundtables), "list the roundtables and their actions")
-    p.add_argument("--json", action="store_true")
 
-
-def _register_org(sub: Any) -> None:
-    group = _group(sub, "org", "organisations: add, list, rename, merge, type, parent")
-    p = add_command(
-        group, "add", _guard(cmd_org_add), "register an organisation (type guessed from the name)"
-    )
-    p.add_argument("name")
-    p.add_argument("--type", type=_org_type, help="icb, ics, trust, imaging_network, vendor, regulator, ...")
-    p.add_argument("--parent", metavar="ORG", help="the organisation it belongs to (e.g. its ICS)")
-    p.add_argument("--contact-role", metavar="ROLE")
-    p = add_command(group, "list", _guard(cmd_org_list), "list organisations (as a tree) with action counts")
+def _add_roundtables_parser(sub: Any) -> None:
+    p = add_command(sub, "roundtables", guard(cmd_roundtables), "list the roundtables and their actions")
     p.add_argument("--json", action="store_true")
-    p = add_command(group, "show", _guard(cmd_org_show), "one organisation and its actions")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true")
-    p = add_command(group, "rename", _guard(cmd_org_rename), "rename an organisation")
-    p.add_argument("name")
-    p.add_argument("new_name")
-    p = add_command(
-        group,
-        "merge",
-        _guard(cmd_org_merge),
-        "merge duplicates into KEEP (their actions, documents and members move to KEEP)",
-    )
-    p.add_argument("keep", metavar="KEEP")
-    p.add_argument("duplicates", nargs="+", metavar="DUPLICATE")
-    p = add_command(group, "set-type", _guard(cmd_org_set_type), "change an organisation's type")
-    p.add_argument("name")
-    p.add_argument("type", type=_org_type)
-    p = add_command(group, "set-parent", _guard(cmd_org_set_parent), "place an organisation under another")
-    p.add_argument("name")
-    p.add_argument("parent", nargs="?", metavar="PARENT")
-    p.add_argument("--none", action="store_true", help="detach it from its parent")
-    p = add_command(group, "set-contact", _guard(cmd_org_set_contact), "record the contact role")
-    p.add_argument("name")
-    p.add_argument("role")
 
 
 def _register_action(sub: Any) -> None:
-    group = _group(sub, "action", "actions: add, list, update progress, due dates, recommendation links")
-    p = add_command(group, "add", _guard(cmd_action_add), "record an action for an organisation")
+    commands = command_group(
+        sub, "action", "actions: add, list, update progress, due dates, recommendation links"
+    )
+    for add_parser in (
+        _add_action_add_parser,
+        _add_action_list_parser,
+        _add_action_show_parser,
+        _add_action_update_parser,
+        _add_action_due_parser,
+        _add_action_edit_parser,
+        _add_action_link_parsers,
+        _add_action_history_parser,
+        _add_action_delete_parser,
+    ):
+        add_parser(commands)
+    from desktop.cli import report_cmd
+
+    report_cmd.add_suggest_command(commands)
+
+
+def _add_action_add_parser(commands: Any) -> None:
+    p = add_command(commands, "add", guard(cmd_action_add), "record an action for an organisation")
     p.add_argument("text")
     p.add_argument("--org", required=True, metavar="ORG")
     p.add_argument("--new-org", action="store_true", help="create the organisation if it is not registered")
@@ -170,7 +126,9 @@ def _register_action(sub: Any) -> None:
     p.add_argument("--who")
     p.add_argument("--json", action="store_true")
 
-    p = add_command(group, "list", _guard(cmd_action_list), "list actions")
+
+def _add_action_list_parser(commands: Any) -> None:
+    p = add_command(commands, "list", guard(cmd_action_list), "list actions")
     p.add_argument("--org", metavar="ORG")
     p.add_argument("--rec", type=int, metavar="N", help="confirmed for recommendation N")
     p.add_argument("--status", type=_status)
@@ -181,11 +139,15 @@ def _register_action(sub: Any) -> None:
     p.add_argument("--as-at", type=_date, metavar="DATE")
     p.add_argument("--json", action="store_true")
 
-    p = add_command(group, "show", _guard(cmd_action_show), "one action with its links and history")
+
+def _add_action_show_parser(commands: Any) -> None:
+    p = add_command(commands, "show", guard(cmd_action_show), "one action with its links and history")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
 
-    p = add_command(group, "update", _guard(cmd_action_update), "record progress: status, percent, note")
+
+def _add_action_update_parser(commands: Any) -> None:
+    p = add_command(commands, "update", guard(cmd_action_update), "record progress: status, percent, note")
     p.add_argument("id", type=int)
     p.add_argument("--status", type=_status)
     p.add_argument("--percent", type=_percent)
@@ -193,13 +155,17 @@ def _register_action(sub: Any) -> None:
     p.add_argument("--who")
     p.add_argument("--date", type=_date, metavar="DATE", help="when it happened (default: now)")
 
-    p = add_command(group, "due", _guard(cmd_action_due), "change the due date (a reason is required)")
+
+def _add_action_due_parser(commands: Any) -> None:
+    p = add_command(commands, "due", guard(cmd_action_due), "change the due date (a reason is required)")
     p.add_argument("id", type=int)
     p.add_argument("due", type=_date, metavar="DATE")
     p.add_argument("--reason", required=True)
     p.add_argument("--who")
 
-    p = add_command(group, "edit", _guard(cmd_action_edit), "change wording, owner or organisation")
+
+def _add_action_edit_parser(commands: Any) -> None:
+    p = add_command(commands, "edit", guard(cmd_action_edit), "change wording, owner or organisation")
     p.add_argument("id", type=int)
     p.add_argument("--text")
     p.add_argument("--owner")
@@ -207,139 +173,32 @@ def _register_action(sub: Any) -> None:
     p.add_argument("--accept", action="store_true", help="accept a draft action (no longer a draft)")
     p.add_argument("--who")
 
+
+def _add_action_link_parsers(commands: Any) -> None:
+    """`confirm` and `reject`: the same arguments, opposite decisions on the recommendation links."""
     for name, handler, text in (
         ("confirm", cmd_action_confirm, "confirm that an action serves recommendations"),
         ("reject", cmd_action_reject, "reject suggested recommendations for an action"),
     ):
-        p = add_command(group, name, _guard(handler), text)
+        p = add_command(commands, name, guard(handler), text)
         p.add_argument("id", type=int)
         p.add_argument("recs", type=int, nargs="+", metavar="REC")
         p.add_argument("--set", dest="set_slug", help="recommendation set (default: the built-in one)")
         p.add_argument("--who")
 
-    p = add_command(group, "history", _guard(cmd_action_history), "the dated history of an action")
+
+def _add_action_history_parser(commands: Any) -> None:
+    p = add_command(commands, "history", guard(cmd_action_history), "the dated history of an action")
     p.add_argument("id", type=int)
     p.add_argument("--json", action="store_true")
 
-    p = add_command(group, "delete", _guard(cmd_action_delete), "delete an action and its history")
+
+def _add_action_delete_parser(commands: Any) -> None:
+    p = add_command(commands, "delete", guard(cmd_action_delete), "delete an action and its history")
     p.add_argument("id", type=int)
-
-    from desktop.cli import report_cmd
-
-    report_cmd.add_suggest_command(group)
-
-
-# -- organisations ---------------------------------------------------------------------------------
-
-
-def cmd_org_add(ctx: Context) -> int:
-    from knowledge.organisations import add_organisation, get_organisation
-
-    a = ctx.args
-    org_id = add_organisation(ctx.db, a.name, a.type, parent=a.parent, contact_role=a.contact_role)
-    org = get_organisation(ctx.db, org_id)
-    print(f"added organisation {org_id}: {org['name']} ({org['type']})", file=ctx.out)
-    return EXIT_OK
-
-
-def cmd_org_list(ctx: Context) -> int:
-    from knowledge.organisations import organisation_tree
-
-    tree = organisation_tree(ctx.db)
-    if ctx.args.json:
-        _print_json(ctx, tree)
-        return EXIT_OK
-
-    def show(nodes: list[dict[str, Any]], depth: int) -> None:
-        for n in nodes:
-            label = f"{'  ' * depth}{n['name']}"
-            print(
-                f"{n['id']:>4}  {label:<56} {n['type']:<17} {n['actions']:>3} actions ({n['open']} open)",
-                file=ctx.out,
-            )
-            show(n["children"], depth + 1)
-
-    show(tree, 0)
-    if not tree:
-        print("no organisations yet; add one with `roundtable org add NAME`", file=ctx.err)
-    return EXIT_OK
-
-
-def cmd_org_show(ctx: Context) -> int:
-    from knowledge.actions import list_actions
-    from knowledge.organisations import get_organisation, resolve_organisation
-
-    org = get_organisation(ctx.db, resolve_organisation(ctx.db, ctx.args.name))
-    actions = list_actions(ctx.db, organisation=org["id"])
-    if ctx.args.json:
-        _print_json(ctx, {**org, "actions": actions})
-        return EXIT_OK
-    print(
-        f"{org['name']} ({org['type']})" + (f", part of {org['parent']}" if org["parent"] else ""),
-        file=ctx.out,
-    )
-    if org["contact_role"]:
-        print(f"contact: {org['contact_role']}", file=ctx.out)
-    _print_actions(ctx, actions)
-    return EXIT_OK
-
-
-def cmd_org_rename(ctx: Context) -> int:
-    from knowledge.organisations import rename_organisation
-
-    rename_organisation(ctx.db, ctx.args.name, ctx.args.new_name)
-    print(f"renamed to {ctx.args.new_name}", file=ctx.out)
-    return EXIT_OK
-
-
-def cmd_org_merge(ctx: Context) -> int:
-    from knowledge.organisations import merge_organisations
-
-    for duplicate in ctx.args.duplicates:
-        moved = merge_organisations(ctx.db, ctx.args.keep, duplicate)
-        print(
-            f"merged {duplicate} into {ctx.args.keep}: {moved['actions']} action(s), "
-            f"{moved['documents']} document(s), {moved['children']} member organisation(s) moved",
-            file=ctx.out,
-        )
-    return EXIT_OK
-
-
-def cmd_org_set_type(ctx: Context) -> int:
-    from knowledge.organisations import set_type
-
-    set_type(ctx.db, ctx.args.name, ctx.args.type)
-    return EXIT_OK
-
-
-def cmd_org_set_parent(ctx: Context) -> int:
-    from knowledge.organisations import set_parent
-
-    if ctx.args.none == bool(ctx.args.parent):
-        raise CliError("give either a PARENT or --none")
-    set_parent(ctx.db, ctx.args.name, None if ctx.args.none else ctx.args.parent)
-    return EXIT_OK
-
-
-def cmd_org_set_contact(ctx: Context) -> int:
-    from knowledge.organisations import set_contact_role
-
-    set_contact_role(ctx.db, ctx.args.name, ctx.args.role)
-    return EXIT_OK
 
 
 # -- actions ---------------------------------------------------------------------------------------
-
-
-def _print_actions(ctx: Context, actions: list[dict[str, Any]]) -> None:
-    for a in actions:
-        recs = ",".join(map(str, a["recommendations"])) or "-"
-        flags = "".join(f" [{f}]" for f in ("overdue", "stale", "draft") if a[f])
-        print(
-            f"{a['id']:>5}  {a['rag']:<5} {a['status']:<11} {a['percent']:>3}%  due {a['due'] or '-':<10}  "
-            f"rec {recs:<5} {a['organisation'] or '-'}: {a['text']}{flags}",
-            file=ctx.out,
-        )
 
 
 def cmd_action_add(ctx: Context) -> int:
@@ -366,7 +225,7 @@ def cmd_action_add(ctx: Context) -> int:
         who=a.who,
     ).value
     if a.json:
-        _print_json(ctx, get_action(ctx.db, action_id))
+        print_json(ctx, get_action(ctx.db, action_id))
     else:
         print(f"added action {action_id}", file=ctx.out)
     return EXIT_OK
@@ -389,9 +248,9 @@ def cmd_action_list(ctx: Context) -> int:
         today=today,
     )
     if a.json:
-        _print_json(ctx, actions)
+        print_json(ctx, actions)
     else:
-        _print_actions(ctx, actions)
+        print_actions(ctx, actions)
     return EXIT_OK
 
 
@@ -410,7 +269,7 @@ def cmd_action_show(ctx: Context) -> int:
     action = _action_or_fail(ctx, ctx.args.id)
     history = action_history(ctx.db, ctx.args.id)
     if ctx.args.json:
-        _print_json(ctx, {**action, "history": history})
+        print_json(ctx, {**action, "history": history})
         return EXIT_OK
     print(f"action {action['id']}: {action['text']}", file=ctx.out)
     print(f"  organisation: {action['organisation'] or '-'} ({action['org_type'] or '-'})", file=ctx.out)
@@ -516,7 +375,7 @@ def cmd_action_history(ctx: Context) -> int:
     action = _action_or_fail(ctx, ctx.args.id)
     history = action_history(ctx.db, ctx.args.id)
     if ctx.args.json:
-        _print_json(ctx, history)
+        print_json(ctx, history)
     else:
         print(f"action {action['id']}: {action['text']}", file=ctx.out)
         _print_history(ctx, history)
@@ -550,7 +409,7 @@ def cmd_return_import(ctx: Context) -> int:
 
     report = import_return(ctx.db, ctx.args.path, who=ctx.args.who)
     if ctx.args.json:
-        _print_json(ctx, report.as_dict())
+        print_json(ctx, report.as_dict())
     for line in report.problems:
         ctx.warn(f"{ctx.args.path}: {line}")
     print(report.summary(), file=ctx.err)
@@ -563,7 +422,7 @@ def cmd_dashboard(ctx: Context) -> int:
     today = date.fromisoformat(ctx.args.as_at) if ctx.args.as_at else None
     data = dashboard(ctx.db, today=today, set_slug=ctx.args.set_slug)
     if ctx.args.json:
-        _print_json(ctx, data)
+        print_json(ctx, data)
         return EXIT_OK
     print(render_matrix(data), file=ctx.out)
     return EXIT_OK
@@ -616,7 +475,7 @@ def cmd_roundtables(ctx: Context) -> int:
 
     rows = list_roundtables(ctx.db)
     if ctx.args.json:
-        _print_json(ctx, rows)
+        print_json(ctx, rows)
         return EXIT_OK
     for r in rows:
         print(f"{r['id']:>4}  {r['date'] or '-':<10}  {r['title']}", file=ctx.out)

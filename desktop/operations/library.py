@@ -37,6 +37,10 @@ class ImportSummary:
     def failed_outcomes(self) -> list[Any]:
         return [o for o in self.outcomes if o.status == "failed"]
 
+    def warnings(self) -> list[tuple[str, str]]:
+        """(file or .jsonl line, warning) for what was imported but not as expected, in import order."""
+        return [(str(o.path), w) for o in self.outcomes for w in getattr(o, "warnings", None) or ()]
+
     def message(self) -> str:
         """The window's status-bar line."""
         text = f"Imported {self.imported} document(s), {self.passages} passage(s)"
@@ -46,6 +50,11 @@ class ImportSummary:
             text += f"; {self.duplicates} already in the library"
         if self.failed:
             text += f"; {len(self.failed)} failed"
+        notes = self.warnings()
+        if notes:
+            path, first = notes[0]
+            more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+            text += f"; {Path(path).name}: {first}{more}"
         if self.cancelled:
             text += " (cancelled: documents imported so far are kept)"
         return text

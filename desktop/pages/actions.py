@@ -90,6 +90,22 @@ class ActionsPage(Page):
     def __init__(self, window: Any):
         super().__init__(window)
         self.organisation_ids: list[int] | None = None
+        self._build_header()
+        self._build_tree()
+        right = QWidget()
+        r = QVBoxLayout(right)
+        r.setContentsMargins(12, 0, 0, 0)
+        r.addLayout(self._build_tools())
+        self._build_table()
+        r.addWidget(self.table, 3)
+        self._build_action_title(r)
+        self._build_detail_tabs()
+        r.addWidget(self.tabs, 2)
+        self._build_splitter(right)
+        self._link_buttons()
+
+    # -- building ----------------------------------------------------------------------------------
+    def _build_header(self) -> None:
         self.header = PageHeader(
             "Organisations & actions", "Who has committed to what, and how far each has got"
         )
@@ -102,6 +118,7 @@ class ActionsPage(Page):
         self.export_return_button.clicked.connect(self.export_return_dialog)
         self.layout_.addWidget(self.header)
 
+    def _build_tree(self) -> None:
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Organisation", "Actions"])
         self.tree.setRootIsDecorated(True)
@@ -113,9 +130,7 @@ class ActionsPage(Page):
         self.tree.setColumnWidth(1, 56)
         self.tree.currentItemChanged.connect(lambda *_: self._org_selected())
 
-        right = QWidget()
-        r = QVBoxLayout(right)
-        r.setContentsMargins(12, 0, 0, 0)
+    def _build_tools(self) -> QHBoxLayout:
         tools = QHBoxLayout()
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter actions")
@@ -124,8 +139,9 @@ class ActionsPage(Page):
         self.progress_button.clicked.connect(self.progress_dialog)
         tools.addWidget(self.filter, 1)
         tools.addWidget(self.progress_button)
-        r.addLayout(tools)
+        return tools
 
+    def _build_table(self) -> None:
         self.model = ActionsTableModel(self)
         self.model.editRequested.connect(self._edit_requested)
         self.proxy = ActionFilter(self)
@@ -146,16 +162,19 @@ class ActionsPage(Page):
         self.table.setItemDelegateForColumn(4, StatusDelegate(self.table))
         self.table.setItemDelegateForColumn(5, PercentDelegate(self.table))
         self.table.setItemDelegateForColumn(7, DateDelegate(self.table))
+        self._size_table_columns()
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._action_selected())
+
+    def _size_table_columns(self) -> None:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for col, width in enumerate((40, 0, 140, 56, 124, 64, 110, 96)):
             if width:
                 self.table.setColumnWidth(col, width)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._action_selected())
-        r.addWidget(self.table, 3)
 
+    def _build_action_title(self, layout: QVBoxLayout) -> None:
         # The table elides long actions: the selected one is shown in full here.
         self.action_title = PlainLabel()
         self.action_title.setObjectName("actionTitle")
@@ -164,11 +183,17 @@ class ActionsPage(Page):
         self.action_meta = PlainLabel()
         self.action_meta.setObjectName("muted")
         self.action_meta.setWordWrap(True)
-        r.addSpacing(6)
-        r.addWidget(self.action_title)
-        r.addWidget(self.action_meta)
+        layout.addSpacing(6)
+        layout.addWidget(self.action_title)
+        layout.addWidget(self.action_meta)
 
+    def _build_detail_tabs(self) -> None:
         self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_links_tab(), "Recommendations")
+        self.history = QTextBrowser()
+        self.tabs.addTab(self.history, "History")
+
+    def _build_links_tab(self) -> QWidget:
         links_tab = QWidget()
         lt = QVBoxLayout(links_tab)
         self.links = QListWidget()
@@ -184,18 +209,15 @@ class ActionsPage(Page):
         link_buttons.addWidget(self.reject_button)
         lt.addLayout(link_buttons)
         lt.addWidget(self.links)
-        self.history = QTextBrowser()
-        self.tabs.addTab(links_tab, "Recommendations")
-        self.tabs.addTab(self.history, "History")
-        r.addWidget(self.tabs, 2)
+        return links_tab
 
+    def _build_splitter(self, right: QWidget) -> None:
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([300, 740])
         self.layout_.addWidget(split, 1)
-        self._link_buttons()
 
     # -- data --------------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -72,7 +72,15 @@ class DashboardPage(Page):
         self.data: dict[str, Any] = {}
         self.header = PageHeader("Dashboard", "Who is where against each recommendation")
         self.layout_.addWidget(self.header)
+        self._build_summary()
+        heat_card = self._build_heat_card()
+        completion_card = self._build_completion_card()
+        self._build_cell_card()
+        self._build_attention_tabs()
+        self._build_columns(heat_card, completion_card)
 
+    def _build_summary(self) -> None:
+        """The row of big numbers: actions, done, overdue, blocked, stale."""
         self.summary = QHBoxLayout()
         self.summary_labels: dict[str, QLabel] = {}
         for key, caption in (
@@ -82,63 +90,78 @@ class DashboardPage(Page):
             (Status.BLOCKED, Status.BLOCKED.display),
             ("stale", f"No update in {STALE_DAYS} days"),
         ):
-            card = Card()
-            card.setObjectName("card")
-            value = QLabel("0")
-            value.setObjectName("bigNumber")
-            value.setStyleSheet("font-size: 18pt; font-weight: 600;")
-            label = QLabel(caption)
-            label.setObjectName("muted")
-            card.layout_.setContentsMargins(14, 8, 14, 8)
-            card.layout_.setSpacing(0)
-            card.add(value)
-            card.add(label)
-            self.summary_labels[key] = value
-            if key == "stale":
-                self.stale_caption = label
-            self.summary.addWidget(card)
+            self.summary.addWidget(self._summary_card(key, caption))
         self.layout_.addLayout(self.summary)
 
+    def _summary_card(self, key: str, caption: str) -> Card:
+        card = Card()
+        card.setObjectName("card")
+        value = QLabel("0")
+        value.setObjectName("bigNumber")
+        value.setStyleSheet("font-size: 18pt; font-weight: 600;")
+        label = QLabel(caption)
+        label.setObjectName("muted")
+        card.layout_.setContentsMargins(14, 8, 14, 8)
+        card.layout_.setSpacing(0)
+        card.add(value)
+        card.add(label)
+        self.summary_labels[key] = value
+        if key == "stale":
+            self.stale_caption = label
+        return card
+
+    def _build_heat_card(self) -> Card:
         heat_card = Card("Organisations × recommendations")
-        self.heat = QTableWidget()
-        self.heat.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.heat.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)  # keep cell colours visible
-        self.heat.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.heat.horizontalHeader().setMinimumSectionSize(HEAT_CELL)
-        self.heat.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.heat.verticalHeader().setDefaultSectionSize(24)
+        self._build_heat_table()
+        heat_card.add(self.heat, 1)
+        caption = QLabel("Number of confirmed actions; colour = the least advanced of them")
+        caption.setObjectName("muted")
+        heat_card.add(caption)
+        heat_card.add(self._build_legend())
+        return heat_card
+
+    def _build_heat_table(self) -> None:
+        # Assigned before the event filter goes on: eventFilter reads self.heat.
+        self.heat = heat = QTableWidget()
+        heat.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        heat.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)  # keep cell colours visible
+        heat.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        heat.horizontalHeader().setMinimumSectionSize(HEAT_CELL)
+        heat.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        heat.verticalHeader().setDefaultSectionSize(24)
         # Organisation names in the regular weight: they are data, and bold costs a fifth of the width.
-        self.heat.setStyleSheet(
+        heat.setStyleSheet(
             "QHeaderView::section { padding: 2px 6px; }"
             " QHeaderView::section:vertical { font-weight: normal; padding-left: 8px; }"
         )
-        self.heat.installEventFilter(self)
-        self.heat.setShowGrid(True)
-        self.heat.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.heat.cellClicked.connect(self.open_cell)
-        heat_card.add(self.heat, 1)
+        heat.installEventFilter(self)
+        heat.setShowGrid(True)
+        heat.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        heat.cellClicked.connect(self.open_cell)
+
+    @staticmethod
+    def _build_legend() -> QLabel:
         legend = QLabel(
             "&nbsp;&nbsp;".join(
-                f"<span style='color:{status_color(s)}; font-size:12pt'>&#9632;</span>"
-                f"&nbsp;{status_label(s)}"
+                f"<span style='color:{status_color(s)}; font-size:12pt'>&#9632;</span>&nbsp;{status_label(s)}"
                 for s in SEVERITY
                 if s is not Status.DROPPED  # the legend shows what a cell can be coloured by
             )
         )
         legend.setObjectName("muted")
         legend.setToolTip("Each cell: confirmed actions, coloured by the least advanced one")
-        caption = QLabel("Number of confirmed actions; colour = the least advanced of them")
-        caption.setObjectName("muted")
-        heat_card.add(caption)
-        heat_card.add(legend)
+        return legend
 
+    def _build_completion_card(self) -> Card:
         completion_card = Card("Completion by recommendation")
         self.completion_box = QWidget()
         self.completion_grid = QGridLayout(self.completion_box)
         self.completion_grid.setContentsMargins(0, 0, 0, 0)
         self.completion_grid.setVerticalSpacing(6)
         completion_card.add(self.completion_box)
+        return completion_card
 
+    def _build_cell_card(self) -> None:
         self.cell_card = Card("Actions in the selected cell")
         self.cell_title = PlainLabel("Click a cell of the heat map to list its actions.")
         self.cell_title.setObjectName("muted")
@@ -150,6 +173,7 @@ class DashboardPage(Page):
         self.cell_card.add(self.cell_title)
         self.cell_card.add(self.cell_list, 0)
 
+    def _build_attention_tabs(self) -> None:
         self.tabs = QTabWidget()
         self.lists: dict[str, QListWidget] = {}
         for key, caption in (
@@ -167,6 +191,8 @@ class DashboardPage(Page):
             widget.itemDoubleClicked.connect(self._open_action)
             self.lists[key] = widget
             self.tabs.addTab(widget, caption)
+
+    def _build_columns(self, heat_card: Card, completion_card: Card) -> None:
         # Two independent columns: the heat map takes the height it needs, the lists take the rest.
         columns = QHBoxLayout()
         columns.setSpacing(12)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.operations import reports as report_ops
 from desktop.pages import Page
 from desktop.widgets.common import Card, PageHeader, PlainLabel
-from knowledge.redact import COVERS
+from knowledge.redact import COVERS, PLACEHOLDER_SHOWN, placeholder_counts, redaction_line
 from knowledge.vocab import ReportKind
 
 _FIRST_HEADER = re.compile(r"(<table>\s*<thead>\s*<tr>\s*)<th([ >])")
@@ -61,10 +61,28 @@ PREVIEW_CSS_DARK = (
 )
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+# Marked placeholders: amber on the light theme, a dark amber on the dark one (text stays readable).
+_MARK = {False: ("#fde68a", "#1f2933"), True: ("#7a5c12", "#fff7e0")}
+
+
+def mark_redactions(html: str, dark: bool = False) -> str:
+    """The preview's HTML with every redaction placeholder highlighted; only text between tags is touched,
+    so an attribute that happens to hold one stays as it is."""
+    background, colour = _MARK[dark]
+    span = f'<span style="background-color:{background}; color:{colour}">\\g<0></span>'
+    parts = _TAG.split(html)
+    return "".join(part if part.startswith("<") else PLACEHOLDER_SHOWN.sub(span, part) for part in parts)
+
+
+def _dark() -> bool:
+    app = QGuiApplication.instance()
+    return bool(app is not None and app.property("roundtable_dark"))
+
+
 def preview_css() -> str:
     """The preview's stylesheet for the theme the application is using now."""
-    app = QGuiApplication.instance()
-    return PREVIEW_CSS_DARK if app is not None and app.property("roundtable_dark") else PREVIEW_CSS
+    return PREVIEW_CSS_DARK if _dark() else PREVIEW_CSS
 
 
 def report_kinds() -> list[Any]:
@@ -127,6 +145,12 @@ class ReportsPage(Page):
         preview = QWidget()
         p = QVBoxLayout(preview)
         p.setContentsMargins(0, 0, 0, 0)
+        # Above the preview when redacting: how many items of each kind are marked in it.
+        self.redaction_note = PlainLabel()
+        self.redaction_note.setObjectName("muted")
+        self.redaction_note.setWordWrap(True)
+        self.redaction_note.hide()
+        p.addWidget(self.redaction_note)
         self.preview = QTextBrowser()
         self.preview.setOpenExternalLinks(False)
         self.preview.document().setDefaultStyleSheet(preview_css())
@@ -199,7 +223,12 @@ class ReportsPage(Page):
                 return
             self.markdown, self.html = answer
             self.preview.document().setDefaultStyleSheet(preview_css())  # the theme may have changed
-            self.preview.setHtml(preview_html(self.html))
+            shown = preview_html(self.html)
+            if redact:
+                shown = mark_redactions(shown, _dark())
+                self.redaction_note.setText(redaction_line(placeholder_counts(self.markdown)))
+            self.redaction_note.setVisible(redact)
+            self.preview.setHtml(shown)
             self.status.setText(f"{len(self.markdown.split()):,} words" + (" · redacted" if redact else ""))
             self.previewReady.emit(self.markdown)
 

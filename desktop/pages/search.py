@@ -105,7 +105,16 @@ class SearchPage(Page):
         self.current_hit: Any = None
         self.header = PageHeader("Search", "Find evidence by meaning or by keyword across every document")
         self.layout_.addWidget(self.header)
+        self.layout_.addLayout(self._build_query_row())
+        self.layout_.addLayout(self._build_filters())
+        self.info = PlainLabel()  # quotes the query and error messages as typed
+        self.info.setObjectName("muted")
+        self.layout_.addWidget(self.info)
+        self._build_results()
+        self.layout_.addWidget(side_by_side(self.results, self._build_reader(), (1, 1), (540, 500)), 1)
+        self._connect_signals()
 
+    def _build_query_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.query = QLineEdit()
         self.query.setObjectName("searchBox")
@@ -121,8 +130,9 @@ class SearchPage(Page):
         row.addWidget(self.query, 1)
         row.addWidget(self.mode)
         row.addWidget(self.search_button)
-        self.layout_.addLayout(row)
+        return row
 
+    def _build_filters(self) -> QHBoxLayout:
         filters = QHBoxLayout()
         self.kind = QComboBox()
         self.kind.addItem("Any kind", "")
@@ -145,12 +155,9 @@ class SearchPage(Page):
             filters.addWidget(widget)
         filters.addWidget(self.organisation, 1)
         filters.addWidget(self.roundtable, 1)
-        self.layout_.addLayout(filters)
+        return filters
 
-        self.info = PlainLabel()  # quotes the query and error messages as typed
-        self.info.setObjectName("muted")
-        self.layout_.addWidget(self.info)
-
+    def _build_results(self) -> None:
         self.results_model = QStandardItemModel(self)
         self.results = QListView()
         self.results.setModel(self.results_model)
@@ -163,6 +170,7 @@ class SearchPage(Page):
             lambda current, _prev: self.open_hit(current.row())
         )
 
+    def _build_reader(self) -> ReaderPane:
         self.copy_button = QPushButton("Copy citation")
         self.copy_button.clicked.connect(self.copy_citation)
         self.link_button = QPushButton("Link as evidence…")
@@ -175,9 +183,9 @@ class SearchPage(Page):
             "Select a result to read it in context", [self.copy_button, self.link_button, self.open_button]
         )
         self.passage_title, self.passage_meta, self.context = reader.title, reader.meta, reader.browser
-        split = side_by_side(self.results, reader, (1, 1), (540, 500))
-        self.layout_.addWidget(split, 1)
+        return reader
 
+    def _connect_signals(self) -> None:
         self._typing = QTimer(self)
         self._typing.setSingleShot(True)
         self._typing.setInterval(250)
@@ -185,6 +193,7 @@ class SearchPage(Page):
         self.query.textChanged.connect(self._text_changed)
         self.query.returnPressed.connect(self.run_search)
         self.search_button.clicked.connect(self.run_search)
+        # A changed mode or filter re-runs the search only when there is something to search for.
         self.mode.currentIndexChanged.connect(
             lambda _: self.run_search() if self.query.text().strip() else None
         )
@@ -274,9 +283,7 @@ class SearchPage(Page):
             return None
         run_mode, note = self.effective_mode()
         self._seq += 1
-        request = library_ops.SearchRequest(
-            query=text, mode=run_mode, filters=self.filters(), seq=self._seq
-        )
+        request = library_ops.SearchRequest(query=text, mode=run_mode, filters=self.filters(), seq=self._seq)
         self._note = note
         self.info.setText("Searching…")
         embedder = self.window_.embedder if run_mode != "keyword" else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,14 +25,169 @@ from knowledge.ingest.common import (
 )
 from knowledge.vocab import DocumentKind, values
 
-# Which header names play which part in a row's readable text (matched lower-cased, first match wins).
-_ROLES = {
-    "organisation": ("organisation", "organization", "org", "organisation name", "body", "provider"),
-    "type": ("organisation type", "organization type", "org type", "type"),
-    "action": ("action", "action text", "description", "task", "commitment", "activity"),
-    "owner": ("owner", "lead", "responsible", "action owner"),
-    "due": ("due", "due date", "deadline", "target date", "by when"),
-    "status": ("status", "rag", "state"),
+# -- which column is which ---------------------------------------------------------------------------------
+# Headers are compared as words (see header_words), so "Action_Owner", "action-owner", "ActionOwner" and
+# "Action owner(s)" are one header; each field is recognised by the words its headers are made of, not by
+# a list of whole headers.
+_SPELLINGS = {
+    "organization": "organisation",
+    "organisations": "organisation",
+    "percentage": "percent",
+    "pct": "percent",
+    "recommendation": "recommendation",
+    "recs": "rec",
+    "no": "no",
+}
+_LEAD_WORDS = frozenset({"action", "task"})  # "Action owner" is the owner, "Task due date" the due date
+_REF = frozenset({"id", "ref", "reference", "no", "number", "num", "item", "key", "identifier", "code"})
+_ORG = frozenset({"organisation", "org", "body", "partner", "provider", "stakeholder", "agency", "trust"})
+_TYPE = frozenset({"type", "category", "sector", "kind"})
+_OWNER = frozenset(
+    {
+        "owner",
+        "lead",
+        "responsible",
+        "responsibility",
+        "accountable",
+        "assignee",
+        "assigned",
+        "who",
+        "officer",
+        "person",
+        "sro",
+        "champion",
+    }
+)
+_DUE_DATE_WORDS = frozenset(
+    {"target", "completion", "complete", "end", "finish", "expected", "planned", "delivery", "by"}
+)
+_PERCENT = frozenset({"percent", "progress", "completion", "complete", "done"})
+_ACTION = frozenset({"action", "task", "commitment", "activity", "deliverable"})
+# What may follow a leading "Action": "Action description", "Action agreed", "Action to be taken".
+_ACTION_TAIL = frozenset(
+    {
+        "description",
+        "text",
+        "detail",
+        "agreed",
+        "required",
+        "summary",
+        "title",
+        "name",
+        "wording",
+        "point",
+        "item",
+        "proposed",
+        "to",
+        "be",
+        "taken",
+    }
+)
+# Columns of registers and logs: "Mitigating actions" and "Risk description" are not actions to track.
+_REGISTER = frozenset(
+    {
+        "risk",
+        "mitigation",
+        "mitigating",
+        "mitigate",
+        "control",
+        "incident",
+        "hazard",
+        "cause",
+        "consequence",
+        "impact",
+        "likelihood",
+        "severity",
+        "issue",
+        "complaint",
+        "event",
+    }
+)
+
+
+def _stem(word: str) -> str:
+    word = _SPELLINGS.get(word, word)
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    return _SPELLINGS.get(word, word)
+
+
+def header_words(header: str) -> tuple[str, ...]:
+    """A header as lower-case word stems: case, camelCase, '_', '-', '.', spaces and other punctuation
+    ignored, '%' read as 'percent' and '#' as 'number', plurals singular ('Owners' is 'owner')."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(header).lstrip("\ufeff"))
+    text = text.lower().replace("%", " percent ").replace("#", " number ")
+    return tuple(_stem(w) for w in re.findall(r"[^\W_]+", text))
+
+
+def _is_due(words: frozenset[str]) -> bool:
+    if words & {"due", "deadline"} or words in ({"by", "when"}, {"when"}):
+        return True
+    if "date" in words and words & _DUE_DATE_WORDS:
+        return True
+    return "target" in words and words <= {"target", "date", "completion", "by", "when"}
+
+
+def header_field(header: str, register: bool = False) -> str | None:
+    """Which field a header holds ('action', 'owner', 'due', 'status', 'percent', 'organisation',
+    'org_type', 'ref', 'recommendation', 'last_update'), or None. `register`: the table's other headers
+    name risks or incidents, so a bare 'Description' describes those, not an action."""
+    words = header_words(header)
+    core = list(words)
+    while len(core) > 1 and core[0] in _LEAD_WORDS:
+        core.pop(0)
+    led = len(core) < len(words)
+    s = frozenset(core)
+    if not s:
+        return None
+    if s & {"recommendation", "rec"}:
+        return "recommendation"
+    if s <= _REF and not (led and s <= {"item", "point"}):
+        return "ref"
+    if s & _TYPE and s <= _TYPE | _ORG:
+        return "org_type"
+    if s & _ORG:
+        return "organisation"
+    if (s & {"update", "updated"} and (s & {"last", "date", "on"} or s == {"updated"})) or core == [
+        "as",
+        "at",
+    ]:
+        return "last_update"
+    if _is_due(s):
+        return "due"
+    if s & {"status", "state", "rag"}:
+        return "status"
+    if s & _PERCENT:
+        return "percent"
+    if s & _OWNER or core == ["by"]:
+        return "owner"
+    if s & _REGISTER:
+        return None
+    if s & _ACTION or (led and s <= _ACTION_TAIL and core != ["taken"]):
+        return "action"
+    return "action" if core == ["description"] and not register else None
+
+
+def map_columns(headers: list[str]) -> dict[str, str]:
+    """Which header holds each field ('action', 'owner', 'due', ...); the first header of a field wins."""
+    register = any(set(header_words(h)) & _REGISTER for h in headers)
+    mapping: dict[str, str] = {}
+    for header in headers:
+        name = header_field(header, register)
+        if name is not None and name not in mapping:
+            mapping[name] = header
+    return mapping
+
+
+_ROLE_FIELDS = {
+    "organisation": "organisation",
+    "type": "org_type",
+    "action": "action",
+    "owner": "owner",
+    "due": "due",
+    "status": "status",
 }
 _LABELS = {"owner": "Owner", "due": "Due", "status": "Status"}
 # Each row is a passage of its own, so rows, not characters, decide how long embedding takes: 10,000
@@ -40,13 +196,9 @@ MAX_ROWS = 10_000
 
 
 def _roles(headers: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for role, names in _ROLES.items():
-        for header in headers:
-            if header.strip().lower() in names and header not in found.values():
-                found[role] = header
-                break
-    return found
+    """Which header plays each part in a row's readable text (the same matching as action import)."""
+    mapping = map_columns(headers)
+    return {role: mapping[name] for role, name in _ROLE_FIELDS.items() if name in mapping}
 
 
 def row_text(row: dict[str, str], roles: dict[str, str]) -> str:
@@ -100,18 +252,29 @@ def _dialect(content: str) -> type[csv.Dialect]:
     return type("_Sniffed", (_Excel,), {"delimiter": best})
 
 
+def _records(content: str, dialect: type[csv.Dialect]) -> tuple[list[list[str]], list[int]]:
+    """The CSV's records and the line of `content` (from 1) each starts on; a quoted cell may span lines."""
+    reader = csv.reader(io.StringIO(content), dialect)
+    table, starts, previous = [], [], 0
+    for cells in reader:
+        table.append(cells)
+        starts.append(previous + 1)
+        previous = reader.line_num
+    return table, starts
+
+
 @register_reader(".csv", label="CSV action tracker", damaged="not a readable CSV file")
 def read_csv(path: Path) -> ParsedDocument:
     """A tracker .csv: rows keyed by the header as written; each row also becomes one block of text."""
     raw, encoding = read_text_file(path)
-    lines = [line for line in raw.split("\n") if line.strip(" ,;\t")]
-    if not lines:
+    kept = [(number, line) for number, line in enumerate(raw.split("\n"), 1) if line.strip(" ,;\t")]
+    if not kept:
         raise IngestError("the file is empty")
-    content = "\n".join(lines)
+    content = "\n".join(line for _, line in kept)
     dialect = _dialect(content)
     _allow_fields_of(len(content) + 1)
     try:
-        table = list(csv.reader(io.StringIO(content), dialect))
+        table, starts = _records(content, dialect)
     except csv.Error as exc:
         raise IngestError(f"not a readable CSV file ({one_line(str(exc))})") from exc
     if len(table) - 1 > MAX_ROWS:
@@ -120,11 +283,13 @@ def read_csv(path: Path) -> ParsedDocument:
     if len(header) < 2 or not any(header):
         raise IngestError("no header row with column names found")
     rows: list[dict[str, str]] = []
-    for cells in table[1:]:
+    row_lines: list[int] = []  # the file's line number where each row starts, for messages about a row
+    for cells, start in zip(table[1:], starts[1:], strict=True):
         if not any(c.strip() for c in cells):
             continue
         cells = cells + [""] * (len(header) - len(cells))
         rows.append({h: c.strip() for h, c in zip(header, cells, strict=False) if h})
+        row_lines.append(kept[start - 1][0])
     if not rows:
         raise IngestError("the tracker has a header but no rows")
     roles = _roles(header)
@@ -137,7 +302,12 @@ def read_csv(path: Path) -> ParsedDocument:
         blocks=blocks,
         kind="tracker",
         rows=rows,
-        metadata={"encoding": encoding, "columns": header, "delimiter": dialect.delimiter},
+        metadata={
+            "encoding": encoding,
+            "columns": header,
+            "delimiter": dialect.delimiter,
+            "row_lines": row_lines,
+        },
     )
 
 

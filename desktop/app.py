@@ -9,8 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SCREENSHOT_PAGES = ("library", "search", "recommendations", "actions", "dashboard", "export")
+SCREENSHOT_PAGES = ("library", "search", "recommendations", "actions", "dashboard", "export", "history")
 SCREENSHOT_SIZE = (1280, 800)
+# "preset": each page sets itself up tidily (a query typed, the busiest organisation chosen); "default": the
+# page exactly as a person sees it on opening the window, which is what the README and layout checks show.
+SCREENSHOT_STATES = ("preset", "default")
 DEMO_DB_NAME = "demo.db"
 MODEL_EXIT_WAIT_MS = 60_000  # longest a quit waits for a model still loading (it takes about 5 s)
 
@@ -22,7 +25,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--screenshot", metavar="FILE.png", help="render one page offscreen to a PNG and exit"
     )
     parser.add_argument("--page", choices=SCREENSHOT_PAGES, default="dashboard", help="page for --screenshot")
-    parser.add_argument("--theme", choices=("system", "light", "dark"), default="system")
+    parser.add_argument(
+        "--size", metavar="WxH", type=_size, default=SCREENSHOT_SIZE, help="window size for --screenshot"
+    )
+    parser.add_argument(
+        "--state", choices=SCREENSHOT_STATES, default="preset", help="preset page set-up, or default (none)"
+    )
+    parser.add_argument("--theme", choices=("system", "light", "dark"), default=None)
     parser.add_argument(
         "--demo",
         action="store_true",
@@ -30,6 +39,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "loading the demo content the first time",
     )
     return parser.parse_args(argv)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """'1280x800' as (1280, 800); argparse turns the ValueError into one usage line."""
+    width, sep, height = text.lower().partition("x")
+    if not sep or not width.isdigit() or not height.isdigit() or int(width) < 320 or int(height) < 240:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use WxH, e.g. 1280x800)")
+    return int(width), int(height)
 
 
 def is_dark(app: Any, theme: str = "system") -> bool:
@@ -45,58 +62,55 @@ def apply_theme(app: Any, theme: str = "system") -> None:
     """Fusion style, a light or dark palette and the matching stylesheet from resources/."""
     from PySide6.QtGui import QColor, QPalette
 
+    from desktop.style import PALETTES
     from resources import resource_path
 
     dark = is_dark(app, theme)
     app.setStyle("Fusion")
     palette = QPalette()
-    colors = (
-        {
-            "window": "#1d2229",
-            "base": "#242a32",
-            "alt": "#2a313a",
-            "text": "#e4e7eb",
-            "button": "#2d343d",
-            "highlight": "#4c7ddb",
-            "hl_text": "#ffffff",
-            "mid": "#3a424d",
-        }
-        if dark
-        else {
-            "window": "#f4f6f9",
-            "base": "#ffffff",
-            "alt": "#f7f9fb",
-            "text": "#1f2933",
-            "button": "#ffffff",
-            "highlight": "#3b6fd8",
-            "hl_text": "#ffffff",
-            "mid": "#d9dee5",
-        }
-    )
+    colors = PALETTES["dark" if dark else "light"]
     role = QPalette.ColorRole
-    palette.setColor(role.Window, QColor(colors["window"]))
-    palette.setColor(role.WindowText, QColor(colors["text"]))
-    palette.setColor(role.Base, QColor(colors["base"]))
-    palette.setColor(role.AlternateBase, QColor(colors["alt"]))
-    palette.setColor(role.Text, QColor(colors["text"]))
-    palette.setColor(role.Button, QColor(colors["button"]))
-    palette.setColor(role.ButtonText, QColor(colors["text"]))
-    palette.setColor(role.Highlight, QColor(colors["highlight"]))
-    palette.setColor(role.HighlightedText, QColor(colors["hl_text"]))
-    palette.setColor(role.ToolTipBase, QColor(colors["base"]))
-    palette.setColor(role.ToolTipText, QColor(colors["text"]))
-    palette.setColor(role.PlaceholderText, QColor("#8a94a3"))
-    palette.setColor(role.Mid, QColor(colors["mid"]))
-    palette.setColor(role.Link, QColor(colors["highlight"]))
+    for qt_role, key in (
+        (role.Window, "window"),
+        (role.WindowText, "text"),
+        (role.Base, "base"),
+        (role.AlternateBase, "alt"),
+        (role.Text, "text"),
+        (role.Button, "button"),
+        (role.ButtonText, "text"),
+        (role.Highlight, "highlight"),
+        (role.HighlightedText, "hl_text"),
+        (role.ToolTipBase, "base"),
+        (role.ToolTipText, "text"),
+        (role.PlaceholderText, "placeholder"),
+        (role.Mid, "mid"),
+        (role.Link, "link"),
+    ):
+        palette.setColor(qt_role, QColor(colors[key]))
+    # Disabled entries (menus, buttons, fields) must look disabled, yet stay legible.
+    for qt_role in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, qt_role, QColor(colors["disabled"]))
     app.setPalette(palette)
     sheet = resource_path("style-dark.qss" if dark else "style.qss")
     text = sheet.read_text(encoding="utf-8") if sheet.exists() else ""
     # Stylesheet urls are resolved against the working directory: point them at the shipped icons.
     app.setStyleSheet(text.replace("@ICONS@", resource_path("icons").as_posix()))
     app.setProperty("roundtable_dark", dark)
+    app.setProperty("roundtable_theme", theme)
 
 
-def make_app(argv: list[str] | None = None, theme: str = "system") -> Any:
+THEME_KEY = "view/theme"  # the Settings dialog's choice; --theme on the command line wins over it
+
+
+def saved_theme() -> str:
+    """The theme chosen in Settings (system, light or dark); needs the application's names set."""
+    from PySide6.QtCore import QSettings
+
+    value = str(QSettings().value(THEME_KEY, "system") or "system")
+    return value if value in ("system", "light", "dark") else "system"
+
+
+def make_app(argv: list[str] | None = None, theme: str | None = "system") -> Any:
     """The QApplication with names (for QSettings), theme, and live switching with the system scheme."""
     from PySide6.QtWidgets import QApplication
 
@@ -108,9 +122,11 @@ def make_app(argv: list[str] | None = None, theme: str = "system") -> Any:
     from resources import resource_path
 
     app.setWindowIcon(QIcon(str(resource_path("icons/roundtable-desk.svg"))))
-    apply_theme(app, theme)
-    if theme == "system":
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app, "system"))
+    apply_theme(app, theme or saved_theme())
+    # Follows the system's scheme while the theme is "system" (Settings can change that while running).
+    app.styleHints().colorSchemeChanged.connect(
+        lambda _scheme: app.property("roundtable_theme") == "system" and apply_theme(app, "system")
+    )
     return app
 
 
@@ -131,24 +147,47 @@ def _font_check() -> None:
         pass
 
 
-def take_screenshot(window: Any, page: str, out: str | Path) -> bool:
-    """Populate one page synchronously, render the window at 1280x800 and write the PNG."""
+def take_screenshot(
+    window: Any,
+    page: str,
+    out: str | Path,
+    size: tuple[int, int] = SCREENSHOT_SIZE,
+    state: str = "preset",
+) -> bool:
+    """Populate one page synchronously, render the window at `size` and write the PNG."""
     from PySide6.QtWidgets import QApplication
 
-    window.resize(*SCREENSHOT_SIZE)
+    window.resize(*size)
     window.go_to(page)
-    window.pages[page].prepare_screenshot()
+    QApplication.processEvents()
+    if state == "preset":
+        window.pages[page].prepare_screenshot()
+    else:
+        window.pages[page].refresh()
+        _settle(SETTLE_MS)  # debounced work a person would see a moment later (the report preview)
     # Let queued signals (worker results, layouts) settle before grabbing.
     for _ in range(3):
         window.workers.wait(60000)
         QApplication.processEvents()
     finish = getattr(window.pages[page], "prepare_screenshot_done", None)
-    if finish:
+    if finish and state == "preset":
         finish()
     QApplication.processEvents()
     pixmap = window.grab()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     return bool(pixmap.save(str(out), "PNG"))
+
+
+SETTLE_MS = 700
+
+
+def _settle(msecs: int) -> None:
+    """Run the event loop for `msecs` so timers started on opening a page fire before the grab."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(msecs, loop.quit)
+    loop.exec()
 
 
 def wait_for_background(window: Any) -> bool:
@@ -186,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         db_path = Path(args.db).expanduser()
     else:
         db_path = demo_db_path() if args.demo else default_db_path()
-    app = make_app([sys.argv[0]], args.theme)
+    # A screenshot shows the theme asked for, never one remembered from the user's Settings.
+    app = make_app([sys.argv[0]], args.theme or ("system" if args.screenshot else None))
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
@@ -212,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.load_demo()  # on the write queue; an existing demo workspace is just opened
     if args.screenshot:
         window.show()
-        ok = take_screenshot(window, args.page, args.screenshot)
+        ok = take_screenshot(window, args.page, args.screenshot, args.size, args.state)
         window.close()
         if not ok:
             print(f"roundtable-desk: could not write {args.screenshot}", file=sys.stderr)

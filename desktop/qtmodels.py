@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from desktop.style import LINK_MARKS, status_color, status_label
+from desktop.style import LINK_MARKS, color, status_color, status_label
 from desktop.widgets.common import short_name, tooltip_text
 from knowledge.vocab import LinkState
 
@@ -123,7 +123,7 @@ class ActionsTableModel(DictTableModel):
         if key == "status" and role == Qt.ItemDataRole.DecorationRole:
             return QColor(status_color(row.get("status")))
         if key == "due" and role == Qt.ItemDataRole.ForegroundRole and row.get("overdue"):
-            return QBrush(QColor("#d64545"))
+            return QBrush(QColor(color("danger")))  # the theme's red, legible on both backgrounds
         if key == "recommendations" and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return _recs_text(row)
         if key == "text" and role == Qt.ItemDataRole.ToolTipRole:
@@ -149,6 +149,9 @@ class ActionsTableModel(DictTableModel):
         return True
 
 
+NONE_FITS = "none fits"
+
+
 def _recs_text(row: dict[str, Any]) -> str:
     """Confirmed recommendation numbers, suggested ones with a question mark."""
     parts = []
@@ -158,6 +161,8 @@ def _recs_text(row: dict[str, Any]) -> str:
         if state == LinkState.REJECTED or number is None:
             continue
         parts.append(f"R{number}" + LINK_MARKS.get(state, ""))
+    if not parts and row.get("fits_none"):
+        return NONE_FITS  # judged unrelated to every recommendation: no chip pretends otherwise
     if not parts:
         recs = row.get("recommendations")
         if isinstance(recs, list | tuple):

@@ -22,6 +22,7 @@ def build_report(
     as_at: date | None = None,
     since: date | None = None,
     evidence: str = "auto",
+    set_slug: str | None = None,
 ) -> tuple[str, str | None]:
     """The report's markdown and a warning (e.g. semantic search unavailable) or None.
 
@@ -32,15 +33,20 @@ def build_report(
 
     spec = reports.get(kind)
     target = spec.parse_target(target)
-    found, warning = _find_evidence(db, db_path, spec.evidence_wanted(db, target), evidence)
-    options: dict[str, Any] = {"as_at": as_at, "redact": redact}
+    if set_slug and "set_slug" not in spec.options:
+        raise ValueError(f"export {spec.kind} takes no --set: it covers every recommendation set")
+    found, warning = _find_evidence(db, db_path, spec.evidence_wanted(db, target), evidence, set_slug)
+    # A date asked for is a report as recorded on it (`export --as-at`): the log replayed to that date.
+    options: dict[str, Any] = {"as_at": as_at, "redact": redact, "as_recorded": as_at is not None}
     if since is not None and "since" in spec.options:
         options["since"] = since
+    if set_slug:  # a recommendation of another set than the built-in one
+        options["set_slug"] = set_slug
     return reports.build_report(db, kind, target, evidence=found, **options), warning
 
 
 def _find_evidence(
-    db: sqlite_utils.Database, db_path: str | Path, numbers: list[int], evidence: str
+    db: sqlite_utils.Database, db_path: str | Path, numbers: list[int], evidence: str, set_slug: str | None
 ) -> tuple[dict[int, list[dict[str, Any]]], str | None]:
     """Passages to quote per recommendation number, found by search (none asked for: no search at all)."""
     if evidence == "none" or not numbers:
@@ -48,4 +54,5 @@ def _find_evidence(
     from indexes.matching import evidence_passages
 
     mode = "keyword" if evidence == "keyword" else "auto"
-    return evidence_passages(db, db_path, numbers, mode=mode, limit=EVIDENCE_CANDIDATES)
+    sets = {"set_slug": set_slug} if set_slug else {}
+    return evidence_passages(db, db_path, numbers, mode=mode, limit=EVIDENCE_CANDIDATES, **sets)

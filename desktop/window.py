@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -36,7 +36,10 @@ PAGES = [
     ("actions", "Organisations & actions"),
     ("dashboard", "Dashboard"),
     ("export", "Reports"),
+    ("history", "History"),
 ]
+SIDEBAR_WIDTHS = (196, 220)  # narrow windows (under 1200 px), wide ones
+WHO_KEY = "user/name"  # the person's name, asked once; the change log records it with each change
 # How often the window looks for changes another program (a second window, the CLI) committed.
 OUTSIDE_CHANGES_MS = 2000
 MODEL_TEXT = {
@@ -85,6 +88,8 @@ class MainWindow(QMainWindow):
         self._before_restore: str | None = None  # what the last restore replaced (File → Undo restore)
         # Tests replace this to answer confirmation questions without a modal dialog.
         self.confirm: Callable[[str, str], bool] = self._confirm_dialog
+        self.who_dialog: Any = None
+        self._asked_who = False
 
         self.setWindowTitle("Roundtable Desk")
         self.setAcceptDrops(True)
@@ -93,6 +98,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self.dataChanged.connect(self._mark_dirty)
+        self.set_who(self.who, save=False)
         self._restore_settings()
         self.refresh_counts()
         self._data_version = self._read_data_version()
@@ -127,11 +133,13 @@ class MainWindow(QMainWindow):
         """The brand, the page list (self.nav) and the database's name."""
         side = QWidget()
         side.setObjectName("sidebar")
-        side.setFixedWidth(220)
+        side.setFixedWidth(SIDEBAR_WIDTHS[1])
+        self.sidebar = side
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(12, 18, 12, 12)
         brand = QLabel("Roundtable Desk")
         brand.setObjectName("brand")
+        brand.setWordWrap(True)  # two lines in a narrow sidebar rather than "Roundtable D"
         tagline = QLabel("Evidence & recommendation tracking")
         tagline.setObjectName("brandTagline")
         tagline.setWordWrap(True)
@@ -140,11 +148,15 @@ class MainWindow(QMainWindow):
         side_layout.addSpacing(14)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Ctrl+1…7 and the Go menu reach every page
+        self.nav.setAccessibleName("Pages")
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideRight)
         for key, title in PAGES:
             item = QListWidgetItem(title)
             item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setSizeHint(QSize(190, 38))
+            item.setSizeHint(QSize(0, 38))  # as wide as the sidebar, however wide that is
+            item.setToolTip(f"{title} (Ctrl+{self.nav.count() + 1})")
             self.nav.addItem(item)
         side_layout.addWidget(self.nav, 1)
         self.db_label_side = PlainLabel(self.db_path.name)
@@ -161,10 +173,11 @@ class MainWindow(QMainWindow):
         self.counts_label = QLabel()
         self.model_label = QLabel(MODEL_TEXT["off"])
         self.index_label = QLabel()
+        self.who_label = QLabel()
         self.progress = TaskProgress()
         bar.addWidget(self.db_label, 1)
         bar.addPermanentWidget(self.progress)
-        for label in (self.counts_label, self.index_label, self.model_label):
+        for label in (self.counts_label, self.index_label, self.model_label, self.who_label):
             label.setObjectName("statusItem")
             bar.addPermanentWidget(label)
 
@@ -228,7 +241,15 @@ class MainWindow(QMainWindow):
         write: bool = True,
     ) -> Job:
         """Run op(db, job), an operation returning a Result, on the write queue (or a reader); when it
-        lands, the pages showing what it changed refresh, then on_done gets its value."""
+        lands, the pages showing what it changed refresh, then on_done gets its value. A write is recorded
+        as the window's person (self.who) unless it names someone itself."""
+        from knowledge.changelog import act_as
+
+        who = self.who
+
+        def as_person(db: Any, job: Job) -> Result[Any]:
+            act_as(db, who)  # the writer thread's connection is shared by every write: set it each time
+            return op(db, job)
 
         def landed(result: Result[Any]) -> None:
             self.dataChanged.emit(result.changes)
@@ -236,7 +257,7 @@ class MainWindow(QMainWindow):
                 on_done(result.value)
 
         submit = self.workers.write if write else self.workers.read
-        return submit(op, label=label, on_done=landed, on_error=on_error)
+        return submit(as_person if write else op, label=label, on_done=landed, on_error=on_error)
 
     def check_outside_changes(self) -> bool:
         """Refresh when another program committed since the last refresh; True when it did.
@@ -538,6 +559,46 @@ class MainWindow(QMainWindow):
             self.go_to("library")
             self.start_import(paths)
 
+    # -- who makes the changes ---------------------------------------------------------------------
+    @property
+    def who(self) -> str:
+        """The person the change log records for this window's writes: the name they gave (kept in the
+        settings), else $ROUNDTABLE_USER or the login name."""
+        from knowledge.changelog import resolve_who
+
+        return resolve_who(str(self.settings.value(WHO_KEY, "") or "") or None)
+
+    def set_who(self, name: str | None, *, save: bool = True) -> str:
+        """Record this window's changes as `name` from now on (kept in the settings); returns it."""
+        from knowledge.changelog import act_as, resolve_who
+
+        name = resolve_who(name)
+        if save:
+            self.settings.setValue(WHO_KEY, name)
+        act_as(self.db, name)
+        self.who_label.setText(f"Recording as {name}")
+        self.who_label.setToolTip(
+            tooltip_text("Every change is kept with this name: File → Your name… to change it")
+        )
+        return name
+
+    def ask_who(self) -> Any:
+        """Ask the person's name (the login name offered); non-modal, so nothing waits for the answer."""
+        from desktop.widgets.dialogs import WhoDialog
+
+        if self.who_dialog is not None and self.who_dialog.isVisible():
+            return self.who_dialog
+        self.who_dialog = WhoDialog(self.who, self)
+        self.who_dialog.nameChosen.connect(lambda name: self.set_who(name))
+        self.who_dialog.show()
+        return self.who_dialog
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if not self._asked_who and not self.settings.contains(WHO_KEY):
+            self._asked_who = True  # once: the answer (or the name offered) is kept
+            QTimer.singleShot(0, self.ask_who)
+
     # -- settings ----------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")
@@ -554,6 +615,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/size", self.size())
         self.settings.setValue("window/page", self.current_page_key())
         self.settings.sync()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        # Below 1200 px the page needs the room more than the page names need air.
+        self.sidebar.setFixedWidth(SIDEBAR_WIDTHS[0] if self.width() < 1200 else SIDEBAR_WIDTHS[1])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_settings()

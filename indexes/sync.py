@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from indexes.embedder import Embedder, EmbedderUnavailable, embedder_loaded, get_embedder
+from indexes.embedder import (
+    Embedder,
+    EmbedderUnavailable,
+    default_embedder_name,
+    embedder_loaded,
+    get_embedder,
+)
 from indexes.terms import FILE as TERMS_FILE
 from indexes.terms import TermIndex, TermIndexUnavailable, sync_terms
 from indexes.vectors import (
@@ -19,6 +25,7 @@ from indexes.vectors import (
     index_folder,
     open_index,
     reconcile,
+    saved_index_current,
 )
 
 BATCH_SIZE = 256
@@ -76,10 +83,24 @@ def unembedded_count(db: sqlite_utils.Database, model: str | None = None) -> int
 
 
 def _current_model_name() -> str:
-    from indexes.embedder import MODEL_NAME, current_embedder
+    return default_embedder_name()
 
-    embedder = current_embedder()
-    return embedder.name if embedder is not None else MODEL_NAME
+
+def missing_vectors(db: sqlite_utils.Database, model: str) -> int:
+    """How many passages lack a vector for `model`: two counts on indexes, cheap enough for every search
+    (a vector cannot outlive its passage, so equal counts mean none is missing)."""
+    passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    if not passages:
+        return 0
+    vectors = db.execute("SELECT count(*) FROM passage_vectors WHERE model = ?", [model]).fetchone()[0]
+    return int(passages - vectors) if vectors < passages else 0
+
+
+def up_to_date(db: sqlite_utils.Database, db_path: str | Path, model: str | None = None) -> bool:
+    """Every passage has a vector for the model (default: the embedder in use) and the saved faiss
+    index holds exactly those: nothing to embed, nothing to rebuild, no model or faiss to load."""
+    model = model or _current_model_name()
+    return unembedded_count(db, model) == 0 and saved_index_current(db, db_path, model)
 
 
 def _texts(db: sqlite_utils.Database, ids: Sequence[int]) -> tuple[list[int], list[str]]:
@@ -166,6 +187,8 @@ def sync_index(
     keyword term index is brought up to date first, so keyword search is fast either way).
     """
     update_term_index(db, db_path, rebuild=rebuild, progress=progress)
+    if not rebuild and embed and up_to_date(db, db_path, embedder.name if embedder else None):
+        return SyncReport(index=IndexState("loaded"))
     if embedder is None and (embed or embedder_loaded()):
         try:
             embedder = get_embedder()

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
-from indexes.keyword import WEIGHTS, query_terms
+from indexes.keyword import WEIGHTS, Query, parsed
 from knowledge.files import replacing
 
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
@@ -316,13 +316,18 @@ class TermIndex:
         return True
 
     # -- searching -----------------------------------------------------------------------------------
-    def phrases(self, query: str | None) -> list[int | None] | None:
+    def phrases(self, query: Query) -> list[int | None] | None:
         """Term ids of the query's words as keyword_search quotes them (None for a word never indexed).
 
-        None when a word is more than one FTS5 term: FTS5 would match it as a phrase, which this
-        index does not model.
+        None when a word is more than one FTS5 term (FTS5 would match it as a phrase) or the query uses
+        syntax (phrases, prefixes, AND, exclusions: indexes/query.py): FTS5 answers those.
         """
-        words = query_terms(query)
+        if not query:
+            return []
+        query = parsed(query)
+        if not query.plain:
+            return None
+        words = query.words
         out: list[int | None] = []
         for terms in self.tokenizer.terms_of(words):
             if len(terms) > 1:
@@ -331,7 +336,7 @@ class TermIndex:
                 out.append(self.vocab.get(terms[0]))
         return out
 
-    def search(self, query: str | None, limit: int = 100, allowed: np.ndarray | None = None) -> Ranked | None:
+    def search(self, query: Query, limit: int = 100, allowed: np.ndarray | None = None) -> Ranked | None:
         """[(passage_id, bm25 score)] best first, as keyword_search would return; None if it cannot say."""
         phrases = self.phrases(query)
         if phrases is None:

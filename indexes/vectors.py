@@ -120,7 +120,9 @@ class VectorIndex:
     def __init__(
         self, model: str, dim: int, kind: str = "flat", index: Any = None, ids: np.ndarray | None = None
     ):
-        self.model = model
+        # The exact embedder name the vectors carry ("all-MiniLM-L6-v2/onnx-int8-avx512vnni"): the key
+        # for stored vectors and for telling a stale index from a current one.
+        self.embedder = model
         self.dim = int(dim)
         self.kind = kind
         self.index = index if index is not None else self._new_flat(self.dim)
@@ -149,6 +151,11 @@ class VectorIndex:
         return cls(model, dim, kind, index, ids)
 
     # -- contents ------------------------------------------------------------------------------------
+    @property
+    def model(self) -> str:
+        """The model the vectors come from ("all-MiniLM-L6-v2"), without how it was run (the embedder)."""
+        return self.embedder.split("/", 1)[0]
+
     @property
     def count(self) -> int:
         return int(self.index.ntotal)
@@ -235,7 +242,7 @@ class VectorIndex:
             np.save(handle, ids)
         config = {
             "format": FORMAT_VERSION,
-            "model": self.model,
+            "model": self.embedder,
             "dim": self.dim,
             "kind": self.kind,
             "count": len(ids),
@@ -271,6 +278,27 @@ class VectorIndex:
         if kind == "ivf":
             index.nprobe = ivf_nprobe(index.nlist)
         return cls(config["model"], config["dim"], kind, index, ids)
+
+
+def saved_index_current(db: sqlite_utils.Database, db_path: str | Path, model: str) -> bool:
+    """Whether the saved index holds exactly the database's vectors for `model`, checked without faiss.
+
+    Reads config.json only (the files' identities, the model, the id checksum): `roundtable index` with
+    nothing new answers from this, so it never loads faiss or the model."""
+    if str(db_path) == ":memory:":
+        return False
+    folder = index_folder(db_path)
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        files = config["files"]
+        if any(files[name] != _identity(folder / name) for name in (INDEX_FILE, IDS_FILE)):
+            return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if config.get("format") != FORMAT_VERSION or config.get("model") != model:
+        return False
+    ids = stored_ids(db, model)
+    return config.get("count") == len(ids) and config.get("id_checksum") == id_checksum(ids)
 
 
 def _identity(path: Path) -> list[int]:
@@ -314,13 +342,13 @@ def reconcile(db: sqlite_utils.Database, index: VectorIndex, refresh: Sequence[i
     refresh: ids whose vectors were just (re)written, re-added even if already present, because
     SQLite may reuse the id of a deleted passage.
     """
-    db_ids = stored_ids(db, index.model)
+    db_ids = stored_ids(db, index.embedder)
     db_set = set(db_ids.tolist())
     extra = index._ids - db_set
     missing = (db_set - index._ids) | (set(int(i) for i in refresh) & db_set)
     removed = index.remove(extra) if extra else 0
     if missing:
-        ids, matrix = load_vectors(db, index.model, sorted(missing))
+        ids, matrix = load_vectors(db, index.embedder, sorted(missing))
         index.add(ids, matrix)
     # Crossing the size threshold changes the index type: rebuild once in the right form.
     if (index.kind == "flat") != (index.count < APPROX_THRESHOLD) and index.count:
@@ -333,7 +361,7 @@ def reconcile(db: sqlite_utils.Database, index: VectorIndex, refresh: Sequence[i
 
 
 def _swap_rebuild(db: sqlite_utils.Database, index: VectorIndex) -> bool:
-    fresh = rebuild_from_db(db, index.model, index.dim)
+    fresh = rebuild_from_db(db, index.embedder, index.dim)
     index.index, index.kind, index._ids = fresh.index, fresh.kind, fresh._ids
     return True
 
@@ -361,7 +389,7 @@ def open_index(
             index = VectorIndex.load(folder)
         except IndexCorrupt:
             index = None
-        if index is not None and (index.model != model or index.dim != dim):
+        if index is not None and (index.embedder != model or index.dim != dim):
             index = None
     if index is None:
         index = rebuild_from_db(db, model, dim)

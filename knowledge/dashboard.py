@@ -98,14 +98,15 @@ def _completion(rec: dict[str, Any], actions: list[dict[str, Any]]) -> dict[str,
 
 
 def recent_changes(db: sqlite_utils.Database, since: date, until: date | None = None) -> list[dict[str, Any]]:
-    """History rows dated from `since` to `until` (default: no end), newest first, with the action text
-    and organisation."""
+    """Progress rows dated from `since` to `until` (default: no end), newest first, with the action text
+    and organisation; deleted actions left out."""
     rows = db.query(
         """SELECT u.id, u.action_id, u.at, u.who, u.old_status, u.new_status, u.old_percent, u.new_percent,
                   u.old_due, u.new_due, u.note, a.text, o.name AS organisation
            FROM progress_updates u JOIN actions a ON a.id = u.action_id
            LEFT JOIN organisations o ON o.id = a.organisation_id
-           WHERE substr(u.at, 1, 10) BETWEEN ? AND ? ORDER BY u.at DESC, u.id DESC""",
+           WHERE substr(u.at, 1, 10) BETWEEN ? AND ? AND a.deleted_at IS NULL
+           ORDER BY u.at DESC, u.id DESC""",
         [since.isoformat(), (until or date.max).isoformat()],
     )
     return [dict(r) for r in rows]
@@ -172,13 +173,20 @@ def _totals(actions: list[dict[str, Any]], organisations: int, linked: int) -> d
     }
 
 
-def dashboard(db: sqlite_utils.Database, *, today: date | None = None, set_slug: str | None = None) -> dict:
+def dashboard(
+    db: sqlite_utils.Database,
+    *,
+    today: date | None = None,
+    set_slug: str | None = None,
+    actions: list[dict[str, Any]] | None = None,
+) -> dict:
     """Everything the dashboard shows, as of `today`: keys as_at, stale_days, recommendations (each with
     completion figures), matrix {recommendations, rows: [{organisation_id, organisation, type, cells}]}
     where cells align with matrix recommendations (None when empty), overdue, blocked, stale (action
-    summaries), recent_changes (last 30 days), totals."""
+    summaries), recent_changes (last 30 days), totals. `actions` (shaped as list_actions) replaces the
+    current ones: a report as at a past date passes them as they stood then."""
     today = today or date.today()
-    actions = list_actions(db, today=today)
+    actions = list_actions(db, today=today) if actions is None else actions
     recs = _recommendations(db, set_slug)
     per_rec, per_cell = _by_link(actions, recs)
     orgs = _organisations(actions)

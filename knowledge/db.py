@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from knowledge.fsinfo import wal_refusal
-from knowledge.vocab import DocumentKind, LinkState, OrgType, Status, sql_in
+from knowledge.vocab import BEFORE_THE_LOG, Change, DocumentKind, Entity, LinkState, OrgType, Status, sql_in
 
 
 class DatabaseError(Exception):
@@ -214,6 +214,130 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         WHEN old.title IS NOT new.title BEGIN
             INSERT INTO keyword_changes (passage_id) SELECT id FROM passages WHERE document_id = new.id;
         END;
+        """,
+    ),
+    (
+        "004_change_log",
+        # One append-only log of who changed what (knowledge/changelog.py); triggers refuse to edit or
+        # delete its rows. `at` is when a change took effect (a back-dated update gives its date),
+        # recorded_at when it was written. Every progress history row already kept moves into it, its who
+        # kept (or marked as unknown). Deleted actions are kept, marked; deleted documents move to the
+        # document bin with their passages and vectors, so a delete can be undone.
+        f"""
+        CREATE TABLE change_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            who TEXT NOT NULL CHECK (trim(who) <> ''),
+            entity TEXT NOT NULL,
+            entity_id INTEGER,
+            change TEXT NOT NULL,
+            before TEXT CHECK (before IS NULL OR json_valid(before)),
+            after TEXT CHECK (after IS NULL OR json_valid(after)),
+            note TEXT
+        );
+        CREATE INDEX idx_change_log_entity ON change_log(entity, entity_id, at);
+        CREATE INDEX idx_change_log_at ON change_log(at);
+        CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log BEGIN
+            SELECT RAISE(ABORT, 'the change log is append-only: its entries cannot be changed');
+        END;
+        CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log BEGIN
+            SELECT RAISE(ABORT, 'the change log is append-only: its entries cannot be deleted');
+        END;
+        INSERT INTO change_log (at, recorded_at, who, entity, entity_id, change, before, after, note)
+            SELECT at, recorded_at,
+                CASE WHEN trim(coalesce(who, '')) = '' THEN '{BEFORE_THE_LOG}' ELSE who END,
+                '{Entity.ACTION}', action_id,
+                CASE
+                    WHEN old_status IS NULL THEN '{Change.CREATED}'
+                    WHEN old_due IS NOT new_due THEN '{Change.DUE}'
+                    WHEN old_status IS NOT new_status THEN '{Change.STATUS}'
+                    WHEN old_percent IS NOT new_percent THEN '{Change.PERCENT}'
+                    ELSE '{Change.UPDATED}'
+                END,
+                CASE
+                    WHEN old_status IS NULL THEN NULL
+                    WHEN old_due IS NOT new_due THEN json_object('due', old_due)
+                    ELSE json_object('status', old_status, 'percent', old_percent)
+                END,
+                CASE
+                    WHEN old_status IS NULL
+                        THEN json_object('status', new_status, 'percent', new_percent, 'due', new_due)
+                    WHEN old_due IS NOT new_due THEN json_object('due', new_due)
+                    ELSE json_object('status', new_status, 'percent', new_percent)
+                END,
+                note
+            FROM progress_updates ORDER BY id;
+        ALTER TABLE actions ADD COLUMN deleted_at TEXT;
+        ALTER TABLE actions ADD COLUMN deleted_by TEXT;
+        CREATE TABLE document_bin (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            deleted_at TEXT NOT NULL,
+            deleted_by TEXT NOT NULL CHECK (trim(deleted_by) <> ''),
+            restored_at TEXT,
+            snapshot TEXT NOT NULL     -- JSON: the rows delete_document removed (vectors in base64)
+        );
+        CREATE INDEX idx_document_bin_document ON document_bin(document_id);
+        """,
+    ),
+    (
+        "005_returns",
+        # Progress returns (knowledge/returns.py): each form exported is registered with the organisation
+        # it was issued to, so an import is scoped to that organisation whatever the file's cells say;
+        # each row applied is remembered by form, action and a hash of what it asked, so importing the
+        # same file again changes nothing. Existing data is untouched.
+        """
+        CREATE TABLE return_forms (
+            id INTEGER PRIMARY KEY,
+            form_id TEXT NOT NULL UNIQUE,
+            organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+            organisation TEXT NOT NULL,      -- its name when the form was issued
+            actions INTEGER NOT NULL,
+            exported_at TEXT NOT NULL,
+            exported_by TEXT NOT NULL
+        );
+        CREATE TABLE return_rows (
+            form_id TEXT NOT NULL,           -- '' for a return without a form id (one made by hand)
+            action_id INTEGER NOT NULL,
+            row_hash TEXT NOT NULL,
+            applied_at TEXT NOT NULL,
+            applied_by TEXT NOT NULL,
+            file TEXT,
+            PRIMARY KEY (form_id, action_id, row_hash)
+        );
+        """,
+    ),
+    (
+        "006_sets",
+        # Recommendation sets loaded as data (issue 18): a set may name its source document, whose passages
+        # teach the matcher how each recommendation is discussed, and keeps when it was last loaded.
+        # match_checks remembers that the matcher judged an action to serve none of a set's
+        # recommendations, so the window can say "no recommendation fits" and the next index run does not
+        # ask again. Existing sets and links are untouched.
+        """
+        ALTER TABLE recommendation_sets ADD COLUMN document_id INTEGER
+            REFERENCES documents(id) ON DELETE SET NULL;
+        ALTER TABLE recommendation_sets ADD COLUMN loaded_at TEXT;
+        CREATE TABLE match_checks (
+            action_id INTEGER NOT NULL REFERENCES actions(id) ON DELETE CASCADE,
+            set_id INTEGER NOT NULL REFERENCES recommendation_sets(id) ON DELETE CASCADE,
+            fits_none INTEGER NOT NULL,
+            fit REAL,
+            checked_at TEXT NOT NULL,
+            PRIMARY KEY (action_id, set_id)
+        );
+        """,
+    ),
+    (
+        "007_ocr",
+        # Passages whose text was recognised from a scan (issue 13) keep the OCR engine's confidence (0-1),
+        # so the window can say "text recognised from a scan"; typed text has NULL. Existing passages were
+        # all typed: NULL is right for every one of them.
+        """
+        ALTER TABLE passages ADD COLUMN ocr_confidence REAL;
         """,
     ),
 ]

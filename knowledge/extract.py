@@ -24,12 +24,13 @@ from knowledge.actions import (
     recommendation_id,
     update_progress,
 )
+from knowledge.changelog import record
 from knowledge.dates import parse_date
 from knowledge.ingest.base import ParsedDocument, StoredPassage
 from knowledge.ingest.tabular import map_columns
 from knowledge.organisations import ensure_organisation, infer_type, organisation_name
 from knowledge.roundtables import create_roundtable, find_roundtable, link_document
-from knowledge.vocab import NOTES_KINDS, DocumentKind, LinkOrigin, LinkState, OrgType, Status
+from knowledge.vocab import NOTES_KINDS, Change, DocumentKind, Entity, LinkOrigin, LinkState, OrgType, Status
 
 # Kinds a reader leaves a document when it cannot tell: the title or header may still show it is notes.
 _UNCLASSIFIED = (DocumentKind.OTHER, None)
@@ -82,7 +83,8 @@ def extract_actions(
     warnings = parsed.metadata.setdefault("warnings", [])
     doc = _document(db, document_id, parsed)
     if parsed.rows is not None or doc["kind"] == DocumentKind.TRACKER:
-        lines = parsed.metadata.get("row_lines") or []
+        # Where each row is, for messages: CSV line numbers, or a workbook's "sheet 'Actions' row 7".
+        lines = parsed.metadata.get("row_places") or parsed.metadata.get("row_lines") or []
         return _import_tracker(db, doc, parsed.rows or [], passages, parsed.text or "", lines, warnings)
     meta = _meta(parsed.metadata)
     if not _looks_like_notes(doc, meta):
@@ -450,6 +452,11 @@ def _store(
     org_id = _organisation(db, item, default_org, warnings)
     source = f"{'tracker' if origin == LinkOrigin.TRACKER else 'notes'} {doc['title']!r}"
     existing = _match(db, org_id, item, roundtable_id, by_ref)
+    if existing is not None and existing["deleted_at"] is not None:
+        # Someone deleted this action: a later tracker naming it does not bring it back (restore does).
+        where = item.where or repr(item.text[:40])
+        warnings.append(f"{where}: action {existing['id']} was deleted: row skipped")
+        return 0
     if existing is None:
         remarks = "; ".join(item.remarks)
         action_id = create_action(
@@ -550,9 +557,33 @@ def _update_existing(
         sets = ", ".join(f"{k} = ?" for k in fields)
         db.execute(f"UPDATE actions SET {sets} WHERE id = ?", [*fields.values(), action_id])
         changed = changed or bool({"owner", "draft"} & set(fields))
+        _log_edit(db, action, {k: v for k, v in fields.items() if k in ("owner", "draft")}, source, at)
     if _link_recs(db, action_id, item.recommendations, origin):
         changed = True
     return changed
+
+
+def _log_edit(
+    db: sqlite_utils.Database, action: dict[str, Any], edited: dict[str, Any], source: str, at: str | None
+) -> None:
+    """The change log's entry for an owner or draft flag a source changed (a draft accepted by a tracker)."""
+    if not edited:
+        return
+    change = Change.ACCEPTED if edited.get("draft") == 0 else Change.EDITED
+    before = {k: bool(action[k]) if k == "draft" else action[k] for k in edited}
+    after = {k: bool(v) if k == "draft" else v for k, v in edited.items()}
+    note = f"updated from {source}"
+    record(
+        db,
+        who=None,
+        entity=Entity.ACTION,
+        entity_id=action["id"],
+        change=change,
+        before=before,
+        after=after,
+        note=note,
+        at=at,
+    )
 
 
 def _link_recs(db: sqlite_utils.Database, action_id: int, numbers: list[int], origin: str) -> bool:
@@ -577,13 +608,19 @@ def _link_recs(db: sqlite_utils.Database, action_id: int, numbers: list[int], or
 # -- trackers --------------------------------------------------------------------------------------
 
 
+def _where(lines: list[int | str], index: int) -> str:
+    if index >= len(lines):
+        return f"row {index + 1}"
+    return lines[index] if isinstance(lines[index], str) else f"line {lines[index]}"
+
+
 def _import_tracker(
     db: sqlite_utils.Database,
     doc: dict[str, Any],
     rows: list[dict[str, str]],
     passages: list[StoredPassage],
     text: str,
-    lines: list[int],
+    lines: list[int | str],
     warnings: list[str],
 ) -> int:
     headers: list[str] = []
@@ -600,7 +637,7 @@ def _import_tracker(
         if item is None:
             continue
         found += 1
-        item.where = f"line {lines[index]}" if index < len(lines) else f"row {index + 1}"
+        item.where = _where(lines, index)
         if by_index:
             item.passage_id = passages[index].id
         else:

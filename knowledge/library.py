@@ -1,10 +1,15 @@
-"""The document library: import files into documents and passages, list, edit, delete and restore them."""
+"""The document library: import files into documents and passages, list, edit, delete and restore them.
+
+Every import, edit, delete and restore is an entry in the change log. A deleted document moves to the
+document bin (its row, passages, vectors and links, kept whole) and leaves every list and index."""
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import itertools
+import json
 import os
 import re
 import sqlite3
@@ -17,12 +22,13 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+from knowledge.changelog import record, who_of
 from knowledge.dates import now_iso
-from knowledge.ingest.base import IngestError, ParsedDocument, StoredPassage
+from knowledge.ingest.base import IngestError, ParsedDocument, StoredPassage, reading
 from knowledge.ingest.chunker import chunk
 from knowledge.ingest.common import cannot_read, check_file_size, failure_reason, one_line
-from knowledge.ingest.readers import SUPPORTED_EXTENSIONS, read_documents
-from knowledge.vocab import DocumentKind, values
+from knowledge.ingest.readers import FOLDER_EXTENSIONS, read_documents
+from knowledge.vocab import Change, DocumentKind, Entity, values
 
 Progress = Callable[[int, int, str], None]
 
@@ -101,7 +107,7 @@ def _walk(root: Path) -> list[tuple[Path, str | None]]:
         folders[:] = [name for name in folders if not _hidden(name)]
         for name in files:
             path = Path(folder, name)
-            if not _hidden(name) and path.suffix.lower() in SUPPORTED_EXTENSIONS:
+            if not _hidden(name) and path.suffix.lower() in FOLDER_EXTENSIONS:
                 found.append((path, _file_problem(path)))
     return sorted(found, key=lambda item: item[0])
 
@@ -117,7 +123,7 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None
         if path.is_dir():
             found = _walk(path)
             if not found:
-                kinds = " ".join(SUPPORTED_EXTENSIONS)
+                kinds = " ".join(FOLDER_EXTENSIONS)
                 yield path, f"no files to import in this folder (looked for {kinds})"
             yield from found
         elif os.path.lexists(path):
@@ -163,6 +169,7 @@ class _Options:
     title: str | None
     date: str | None
     org: str | None
+    who: str | None = None
 
 
 def _validate_kind(kind: str | None) -> str | None:
@@ -216,7 +223,7 @@ def _store(
                 f"organisation {org_name!r} is no name: imported without an organisation"
             )
             org_name = None
-        org_id = ensure_organisation(db, org_name) if org_name else None
+        org_id = ensure_organisation(db, org_name, who=options.who) if org_name else None
         doc_id = db.execute(
             "INSERT INTO documents (title, kind, date, source_path, content_hash, organisation_id,"
             " external_id, pages, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -233,9 +240,9 @@ def _store(
             ],
         ).lastrowid
         db.conn.executemany(
-            "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(doc_id, i, p.text, p.page, p.section, p.start, p.end) for i, p in enumerate(passages)],
+            "INSERT INTO passages (document_id, ordinal, text, page, section, char_start, char_end,"
+            " ocr_confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(doc_id, i, p.text, p.page, p.section, p.start, p.end, p.ocr) for i, p in enumerate(passages)],
         )
         ids = db.execute(
             "SELECT id FROM passages WHERE document_id = ? ORDER BY ordinal", [doc_id]
@@ -245,6 +252,12 @@ def _store(
             for i, (row, p) in enumerate(zip(ids, passages, strict=True))
         ]
         actions = extract_actions(db, doc_id, parsed, stored) or 0
+        after = {"title": title, "kind": kind, "date": parsed.date, "organisation_id": org_id}
+        after |= {"passages": len(stored), "actions": int(actions), "source_path": source_path}
+        after |= {"content_hash": content_hash, "external_id": parsed.external_id}
+        record(
+            db, who=options.who, entity=Entity.DOCUMENT, entity_id=doc_id, change=Change.IMPORTED, after=after
+        )
     return doc_id, len(stored), int(actions)
 
 
@@ -371,6 +384,7 @@ def import_paths(
     org: str | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    who: str | None = None,
 ) -> list[ImportOutcome]:
     """Import files and folders (recursively); one outcome per file, or per line of a .jsonl file.
 
@@ -386,6 +400,7 @@ def import_paths(
         title.strip() if title else None,
         _validate_date(date),
         org.strip() if org else None,
+        who,
     )
     items = list(expand_paths(paths))
     total = len(items)
@@ -403,7 +418,8 @@ def import_paths(
             if progress is not None:
                 progress(done, total, label)
 
-        outcomes.extend(_import_file(db, path, options, report, cancel))
+        with reading(report, cancel):  # long reads (text recognition) report and cancel through it
+            outcomes.extend(_import_file(db, path, options, report, cancel))
     if progress is not None and (cancel is None or not cancel()):
         progress(total, total, "")
     return outcomes
@@ -455,11 +471,13 @@ def get_document(db: sqlite_utils.Database, document_id: int) -> dict[str, Any] 
 
 
 def document_passages(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
-    """A document's passages in reading order (id, ordinal, text, page, section, char_start, char_end)."""
+    """A document's passages in reading order (id, ordinal, text, page, section, char_start, char_end, and
+    ocr_confidence: the OCR engine's confidence for text recognised from a scan, else None)."""
     return [
         dict(row)
         for row in db.query(
-            "SELECT id, document_id, ordinal, text, page, section, char_start, char_end FROM passages"
+            "SELECT id, document_id, ordinal, text, page, section, char_start, char_end, ocr_confidence"
+            " FROM passages"
             " WHERE document_id = ? ORDER BY ordinal",
             [document_id],
         )
@@ -474,6 +492,7 @@ def update_document(
     kind: str | None = None,
     date: str | None = None,
     organisation: str | None = None,
+    who: str | None = None,
 ) -> None:
     """Change a document's details; None leaves a field alone, "" clears date or organisation.
 
@@ -488,18 +507,30 @@ def update_document(
     if date is not None:
         changes["date"] = _validate_date(date.strip())
     with db.atomic():
-        if db.execute("SELECT 1 FROM documents WHERE id = ?", [document_id]).fetchone() is None:
+        current = _rows(db, "SELECT * FROM documents WHERE id = ?", [document_id])
+        if not current:
             raise ValueError(f"no document with id {document_id}")
         if organisation is not None:
             if organisation.strip():
                 from knowledge.organisations import ensure_organisation
 
-                changes["organisation_id"] = ensure_organisation(db, organisation.strip())
+                changes["organisation_id"] = ensure_organisation(db, organisation.strip(), who=who)
             else:
                 changes["organisation_id"] = None
+        changes = {column: value for column, value in changes.items() if current[0][column] != value}
         if changes:
             assignments = ", ".join(f"{column} = ?" for column in changes)
             db.execute(f"UPDATE documents SET {assignments} WHERE id = ?", [*changes.values(), document_id])
+            before = {column: current[0][column] for column in changes}
+            record(
+                db,
+                who=who,
+                entity=Entity.DOCUMENT,
+                entity_id=document_id,
+                change=Change.EDITED,
+                before=before,
+                after=changes,
+            )
 
 
 # -- delete and undo -----------------------------------------------------------------------------------------
@@ -509,9 +540,45 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[s
     return [dict(row) for row in db.query(sql, params)]
 
 
-def delete_document(db: sqlite_utils.Database, document_id: int) -> dict[str, Any] | None:
-    """Delete a document (its passages, vectors and keyword entries go with it); returns a snapshot that
-    restore_document() can put back, or None when there is no such document."""
+def _encode(snapshot: dict[str, Any]) -> str:
+    """A snapshot as JSON for the bin: vectors (bytes) as base64 text."""
+    vectors = [{**v, "vector": base64.b64encode(v["vector"]).decode("ascii")} for v in snapshot["vectors"]]
+    return json.dumps({**snapshot, "vectors": vectors}, ensure_ascii=False)
+
+
+def _decode(text: str) -> dict[str, Any]:
+    snapshot = json.loads(text)
+    snapshot["vectors"] = [
+        {**v, "vector": base64.b64decode(v["vector"])} for v in snapshot.get("vectors", [])
+    ]
+    return snapshot
+
+
+def _deletion_summary(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What the log keeps of a deleted document (the bin keeps the rest)."""
+    document = snapshot["document"]
+    keys = ("title", "kind", "date", "organisation_id", "source_path", "content_hash", "external_id")
+    return {key: document.get(key) for key in keys} | {
+        "passages": len(snapshot["passages"]),
+        "evidence_links": len(snapshot["evidence_links"]),
+    }
+
+
+def _to_bin(db: sqlite_utils.Database, snapshot: dict[str, Any], who: str) -> int:
+    document = snapshot["document"]
+    return db.execute(
+        "INSERT INTO document_bin (document_id, title, content_hash, deleted_at, deleted_by, snapshot)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [document["id"], document["title"], document["content_hash"], now_iso(), who, _encode(snapshot)],
+    ).lastrowid
+
+
+def delete_document(
+    db: sqlite_utils.Database, document_id: int, *, who: str | None = None
+) -> dict[str, Any] | None:
+    """Delete a document: it leaves the library and every index (its passages, vectors and keyword entries
+    go with it) and moves, whole, to the document bin, from which restore_document() puts it back. Returns
+    the snapshot kept there, or None when there is no such document."""
     with db.atomic():
         document = _rows(db, "SELECT * FROM documents WHERE id = ?", [document_id])
         if not document:
@@ -539,7 +606,18 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> dict[str, An
                 [document_id, document_id],
             ),
         }
+        name = who_of(db, who)
+        snapshot["bin_id"] = _to_bin(db, snapshot, name)
         db.execute("DELETE FROM documents WHERE id = ?", [document_id])
+        record(
+            db,
+            who=name,
+            entity=Entity.DOCUMENT,
+            entity_id=document_id,
+            change=Change.DELETED,
+            before=_deletion_summary(snapshot),
+            note="kept in the document bin: it can be restored",
+        )
     return snapshot
 
 
@@ -553,10 +631,28 @@ def _free(db: sqlite_utils.Database, table: str, row_id: int) -> bool:
     return db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [row_id]).fetchone() is None
 
 
-def restore_document(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> int:
-    """Put back a document deleted by delete_document (Undo); returns its id (the old one when still free).
+def _from_bin(db: sqlite_utils.Database, document_id: int) -> dict[str, Any]:
+    """The snapshot of the last deletion of this document still in the bin; LookupError when none is."""
+    row = db.execute(
+        "SELECT id, snapshot FROM document_bin WHERE document_id = ? AND restored_at IS NULL"
+        " ORDER BY id DESC LIMIT 1",
+        [document_id],
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"no deleted document with id {document_id} (see `roundtable document deleted`)")
+    return {**_decode(row[1]), "bin_id": row[0]}
 
-    Raises ValueError when the same content has been imported again since."""
+
+def restore_document(
+    db: sqlite_utils.Database, snapshot: dict[str, Any] | int, *, who: str | None = None
+) -> int:
+    """Put back a deleted document from the bin, by its id or by the snapshot delete_document returned
+    (Undo); returns its id (the old one when still free). Its passages come back with their vectors.
+
+    Raises ValueError when the same content has been imported again since (or it is already back),
+    LookupError when the bin holds no such document."""
+    if not isinstance(snapshot, dict):
+        snapshot = _from_bin(db, int(snapshot))
     document = dict(snapshot["document"])
     with db.atomic():
         if _existing(db, document["content_hash"]):
@@ -602,7 +698,43 @@ def restore_document(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> int
                     action["id"],
                 ],
             )
+        _mark_restored(db, snapshot)
+        moved = f"; back as document {doc_id}" if doc_id != snapshot["document"]["id"] else ""
+        record(
+            db,
+            who=who,
+            entity=Entity.DOCUMENT,
+            entity_id=doc_id,
+            change=Change.RESTORED,
+            before={"deleted": True, "document_id": snapshot["document"]["id"]},
+            after=_deletion_summary(snapshot),
+            note=f"restored from the document bin{moved}",
+        )
     return doc_id
+
+
+def _mark_restored(db: sqlite_utils.Database, snapshot: dict[str, Any]) -> None:
+    """The bin entry the snapshot came from is spent (a snapshot from before the bin existed has none)."""
+    document = snapshot["document"]
+    db.execute(
+        "UPDATE document_bin SET restored_at = ? WHERE restored_at IS NULL AND"
+        " (id = ? OR (? IS NULL AND document_id = ? AND content_hash = ?))",
+        [now_iso(), snapshot.get("bin_id"), snapshot.get("bin_id"), document["id"], document["content_hash"]],
+    )
+
+
+def deleted_documents(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The documents in the bin that can be restored, most recently deleted first (document_id, title,
+    deleted_at, deleted_by); a document deleted twice is listed once, by its last deletion."""
+    return _rows(
+        db,
+        "SELECT document_id, title, deleted_at, deleted_by FROM document_bin b WHERE restored_at IS NULL"
+        " AND id = (SELECT max(id) FROM document_bin WHERE document_id = b.document_id"
+        " AND restored_at IS NULL)"
+        " AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.content_hash = b.content_hash)"
+        " ORDER BY deleted_at DESC, id DESC",
+        [],
+    )
 
 
 def library_counts(db: sqlite_utils.Database) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Organisations: the bodies that own actions (ICBs, trusts, vendors, regulators...)."""
+"""Organisations: the bodies that own actions (ICBs, trusts, vendors, regulators...); changes are logged."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 import sqlite_utils
 
+from knowledge.changelog import record
 from knowledge.dates import now_iso
-from knowledge.vocab import OPEN_STATUSES, OrgType, Status, sql_in, values
+from knowledge.vocab import OPEN_STATUSES, Change, Entity, OrgType, Status, sql_in, values
 
 
 class UnknownOrganisation(LookupError):
@@ -166,7 +167,48 @@ def resolve_organisation(db: sqlite_utils.Database, name_or_id: str | int) -> in
     return found["id"]
 
 
-def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | None = None) -> int:
+def _log(
+    db: sqlite_utils.Database,
+    org_id: int,
+    change: Change,
+    who: str | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> None:
+    record(
+        db,
+        who=who,
+        entity=Entity.ORGANISATION,
+        entity_id=org_id,
+        change=change,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def _insert(
+    db: sqlite_utils.Database,
+    name: str,
+    org_type: str,
+    who: str | None,
+    parent_id: int | None = None,
+    contact_role: str | None = None,
+) -> int:
+    """A new organisations row and its 'added' entry (in the caller's transaction)."""
+    org_id = db.execute(
+        "INSERT INTO organisations (name, type, parent_id, contact_role, created_at) VALUES (?, ?, ?, ?, ?)",
+        [name, org_type, parent_id, contact_role or None, now_iso()],
+    ).lastrowid
+    after = {"name": name, "type": org_type, "parent_id": parent_id, "contact_role": contact_role or None}
+    _log(db, org_id, Change.ADDED, who, after=after)
+    return org_id
+
+
+def ensure_organisation(
+    db: sqlite_utils.Database, name: str, org_type: str | None = None, *, who: str | None = None
+) -> int:
     """The id of the organisation with this name (variants tolerated), created when new.
 
     A type given for an existing organisation only replaces 'other' (a guess), never a type someone set.
@@ -175,14 +217,13 @@ def ensure_organisation(db: sqlite_utils.Database, name: str, org_type: str | No
         raise ValueError(f"{name!r} is not an organisation's name")
     found = find_organisation(db, name)
     org_type = parse_org_type(org_type) if org_type else None
-    if found:
-        if org_type and found["type"] == OrgType.OTHER and org_type != OrgType.OTHER:
-            db.execute("UPDATE organisations SET type = ? WHERE id = ?", [org_type, found["id"]])
-        return found["id"]
-    return db.execute(
-        "INSERT INTO organisations (name, type, created_at) VALUES (?, ?, ?)",
-        [_clean(name), org_type or infer_type(name), now_iso()],
-    ).lastrowid
+    with db.atomic():
+        if found:
+            if org_type and found["type"] == OrgType.OTHER and org_type != OrgType.OTHER:
+                db.execute("UPDATE organisations SET type = ? WHERE id = ?", [org_type, found["id"]])
+                _log(db, found["id"], Change.RETYPED, who, {"type": found["type"]}, {"type": org_type})
+            return found["id"]
+        return _insert(db, _clean(name), org_type or infer_type(name), who)
 
 
 def _check_type(org_type: str) -> str:
@@ -199,6 +240,7 @@ def add_organisation(
     *,
     parent: str | int | None = None,
     contact_role: str | None = None,
+    who: str | None = None,
 ) -> int:
     """Register a new organisation (type inferred from the name when not given); ValueError if it exists."""
     name = organisation_name(name) or ""
@@ -210,11 +252,7 @@ def add_organisation(
     checked = _check_type(org_type) if org_type else infer_type(name)
     with db.atomic():
         parent_id = resolve_organisation(db, parent) if parent is not None else None
-        return db.execute(
-            "INSERT INTO organisations (name, type, parent_id, contact_role, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [name, checked, parent_id, contact_role or None, now_iso()],
-        ).lastrowid
+        return _insert(db, name, checked, who, parent_id, contact_role)
 
 
 def get_organisation(db: sqlite_utils.Database, org_id: int) -> dict[str, Any] | None:
@@ -230,7 +268,22 @@ def get_organisation(db: sqlite_utils.Database, org_id: int) -> dict[str, Any] |
     return dict(rows[0]) if rows else None
 
 
-def rename_organisation(db: sqlite_utils.Database, org: str | int, new_name: str) -> None:
+def _set(
+    db: sqlite_utils.Database, org_id: int, column: str, value: Any, change: Change, who: str | None
+) -> bool:
+    """Change one column of an organisation and log it; False (and no entry) when it already had it."""
+    old = db.execute(f"SELECT {column} FROM organisations WHERE id = ?", [org_id]).fetchone()[0]
+    if old == value:
+        return False
+    with db.atomic():
+        db.execute(f"UPDATE organisations SET {column} = ? WHERE id = ?", [value, org_id])
+        _log(db, org_id, change, who, {column: old}, {column: value})
+    return True
+
+
+def rename_organisation(
+    db: sqlite_utils.Database, org: str | int, new_name: str, *, who: str | None = None
+) -> None:
     """Rename; ValueError when another organisation already has that name (merge them instead)."""
     org_id = resolve_organisation(db, org)
     new_name = organisation_name(new_name) or ""
@@ -239,21 +292,20 @@ def rename_organisation(db: sqlite_utils.Database, org: str | int, new_name: str
     clash = find_organisation(db, new_name)
     if clash and clash["id"] != org_id:
         raise ValueError(f"{clash['name']!r} already exists; merge the two organisations instead")
-    db.execute("UPDATE organisations SET name = ? WHERE id = ?", [new_name, org_id])
+    _set(db, org_id, "name", new_name, Change.RENAMED, who)
 
 
-def set_type(db: sqlite_utils.Database, org: str | int, org_type: str) -> None:
+def set_type(db: sqlite_utils.Database, org: str | int, org_type: str, *, who: str | None = None) -> None:
     """Change an organisation's type (one of vocab.OrgType, or a common spelling of one)."""
     checked = _check_type(org_type)
-    db.execute("UPDATE organisations SET type = ? WHERE id = ?", [checked, resolve_organisation(db, org)])
+    _set(db, resolve_organisation(db, org), "type", checked, Change.RETYPED, who)
 
 
-def set_contact_role(db: sqlite_utils.Database, org: str | int, role: str | None) -> None:
+def set_contact_role(
+    db: sqlite_utils.Database, org: str | int, role: str | None, *, who: str | None = None
+) -> None:
     """Record who to contact there (a role, e.g. 'Director of Digital'), or clear it with None."""
-    db.execute(
-        "UPDATE organisations SET contact_role = ? WHERE id = ?",
-        [role or None, resolve_organisation(db, org)],
-    )
+    _set(db, resolve_organisation(db, org), "contact_role", role or None, Change.EDITED, who)
 
 
 def _ancestors(db: sqlite_utils.Database, org_id: int) -> list[int]:
@@ -266,7 +318,9 @@ def _ancestors(db: sqlite_utils.Database, org_id: int) -> list[int]:
     return chain
 
 
-def set_parent(db: sqlite_utils.Database, org: str | int, parent: str | int | None) -> None:
+def set_parent(
+    db: sqlite_utils.Database, org: str | int, parent: str | int | None, *, who: str | None = None
+) -> None:
     """Place an organisation under another (an ICS contains its ICB and trusts); None detaches it.
 
     Raises ValueError when that would make a cycle (an organisation inside itself)."""
@@ -274,30 +328,47 @@ def set_parent(db: sqlite_utils.Database, org: str | int, parent: str | int | No
     parent_id = resolve_organisation(db, parent) if parent is not None else None
     if parent_id is not None and (parent_id == org_id or org_id in _ancestors(db, parent_id)):
         raise ValueError("an organisation cannot be placed inside itself or one of its own members")
-    db.execute("UPDATE organisations SET parent_id = ? WHERE id = ?", [parent_id, org_id])
+    _set(db, org_id, "parent_id", parent_id, Change.REPARENTED, who)
 
 
-def merge_organisations(db: sqlite_utils.Database, keep: str | int, duplicate: str | int) -> dict[str, int]:
+# What a merge moves from the duplicate to the organisation kept: (table, column, extra condition).
+_MERGE_MOVES = {
+    "actions": ("actions", "organisation_id", ""),
+    "documents": ("documents", "organisation_id", ""),
+    "children": ("organisations", "parent_id", " AND id != :keep"),
+}
+
+
+def _move(db: sqlite_utils.Database, what: str, keep_id: int, dup_id: int) -> list[int]:
+    """Point the duplicate's rows of one kind at the organisation kept; the ids moved (for the log)."""
+    table, column, extra = _MERGE_MOVES[what]
+    where = f"{column} = :dup{extra}"
+    ids = [
+        r[0]
+        for r in db.execute(
+            f"SELECT id FROM {table} WHERE {where} ORDER BY id", {"dup": dup_id, "keep": keep_id}
+        )
+    ]
+    db.execute(f"UPDATE {table} SET {column} = :keep WHERE {where}", {"dup": dup_id, "keep": keep_id})
+    return ids
+
+
+def merge_organisations(
+    db: sqlite_utils.Database, keep: str | int, duplicate: str | int, *, who: str | None = None
+) -> dict[str, int]:
     """Fold a duplicate into the organisation kept: its actions, documents and member organisations move
-    over, then the duplicate is deleted. One transaction; returns counts of what moved."""
+    over, then the duplicate is deleted. One transaction; returns counts of what moved.
+
+    The log entry (on the organisation kept) holds what reverses it: the removed organisation's row, the
+    kept one's before and after, and the ids of the actions, documents and members that moved."""
     keep_id = resolve_organisation(db, keep)
     dup_id = resolve_organisation(db, duplicate)
     if keep_id == dup_id:
         raise ValueError("cannot merge an organisation with itself")
     with db.atomic():
         kept, dup = get_organisation(db, keep_id), get_organisation(db, dup_id)
-        moved = {
-            "actions": db.execute(
-                "UPDATE actions SET organisation_id = ? WHERE organisation_id = ?", [keep_id, dup_id]
-            ).rowcount,
-            "documents": db.execute(
-                "UPDATE documents SET organisation_id = ? WHERE organisation_id = ?", [keep_id, dup_id]
-            ).rowcount,
-            "children": db.execute(
-                "UPDATE organisations SET parent_id = ? WHERE parent_id = ? AND id != ?",
-                [keep_id, dup_id, keep_id],
-            ).rowcount,
-        }
+        moved_ids = {what: _move(db, what, keep_id, dup_id) for what in _MERGE_MOVES}
+        moved = {what: len(ids) for what, ids in moved_ids.items()}
         # The kept one inherits what it lacks; if it sat under the duplicate it takes the duplicate's place.
         parent_id = kept["parent_id"]
         if parent_id == dup_id or parent_id is None:
@@ -309,16 +380,23 @@ def merge_organisations(db: sqlite_utils.Database, keep: str | int, duplicate: s
             [parent_id, org_type, dup["contact_role"], keep_id],
         )
         db.execute("DELETE FROM organisations WHERE id = ?", [dup_id])
+        after = {"kept": get_organisation(db, keep_id), **{f"moved_{k}": ids for k, ids in moved_ids.items()}}
+        note = f"{dup['name']} (id {dup_id}) merged into {kept['name']} (id {keep_id})"
+        _log(db, keep_id, Change.MERGED, who, {"kept": kept, "removed": dup}, after, note)
     return moved
 
 
-def delete_organisation(db: sqlite_utils.Database, org: str | int) -> None:
-    """Delete an organisation that owns no actions; ValueError otherwise (merge it instead)."""
+def delete_organisation(db: sqlite_utils.Database, org: str | int, *, who: str | None = None) -> None:
+    """Delete an organisation that owns no actions, deleted ones included; ValueError otherwise (merge it
+    into another instead: a deleted action that is restored must still have its organisation)."""
     org_id = resolve_organisation(db, org)
     count = db.execute("SELECT count(*) FROM actions WHERE organisation_id = ?", [org_id]).fetchone()[0]
     if count:
         raise ValueError(f"the organisation still has {count} action(s); merge it into another instead")
-    db.execute("DELETE FROM organisations WHERE id = ?", [org_id])
+    with db.atomic():
+        before = get_organisation(db, org_id)
+        db.execute("DELETE FROM organisations WHERE id = ?", [org_id])
+        _log(db, org_id, Change.DELETED, who, before=before)
 
 
 def list_organisations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
@@ -332,7 +410,7 @@ def list_organisations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
                coalesce(sum(a.status = '{Status.BLOCKED}'), 0) AS blocked
         FROM organisations o
         LEFT JOIN organisations p ON p.id = o.parent_id
-        LEFT JOIN actions a ON a.organisation_id = o.id
+        LEFT JOIN actions a ON a.organisation_id = o.id AND a.deleted_at IS NULL
         GROUP BY o.id ORDER BY o.name COLLATE NOCASE
         """
     )

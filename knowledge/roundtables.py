@@ -79,7 +79,7 @@ def _shape(db: sqlite_utils.Database, row: dict[str, Any]) -> dict[str, Any]:
     counts = db.execute(
         f"SELECT count(*), coalesce(sum(status = '{Status.DONE}'), 0),"
         f" coalesce(sum(status = '{Status.BLOCKED}'), 0),"
-        " coalesce(sum(draft), 0) FROM actions WHERE roundtable_id = ?",
+        " coalesce(sum(draft), 0) FROM actions WHERE roundtable_id = ? AND deleted_at IS NULL",
         [row["id"]],
     ).fetchone()
     out.update(actions=counts[0], done=counts[1], blocked=counts[2], drafts=counts[3])

@@ -1,4 +1,4 @@
-"""The record's vocabulary: statuses, organisation types, document kinds, report kinds, RAG, link states."""
+"""The record's vocabulary: statuses, organisation and document kinds, reports, RAG, links, log entries."""
 
 from __future__ import annotations
 
@@ -154,10 +154,79 @@ class ReportKind(StrEnum):
     ORGANISATION = "organisation"
     ROUNDTABLE = "roundtable"
     BRIEFING = "briefing"
+    TRACKER = "tracker"  # every action, as a table and as a workbook (export tracker --xlsx)
 
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+class Entity(StrEnum):
+    """What a change-log entry is about (`roundtable log --entity KIND`)."""
+
+    ACTION = "action"
+    LINK = "link"  # an action -> recommendation link; its entry's entity_id is the action's id
+    EVIDENCE = "evidence"
+    ORGANISATION = "organisation"
+    DOCUMENT = "document"
+    RECOMMENDATION_SET = "recommendation_set"
+    RETURN = "return"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Change(StrEnum):
+    """What happened to an entity; ENTITY_CHANGES says which changes each entity has."""
+
+    CREATED = "created"
+    UPDATED = "updated"  # a progress update that changed neither status nor percent (a note)
+    STATUS = "status"
+    PERCENT = "percent"
+    DUE = "due"
+    EDITED = "edited"
+    ACCEPTED = "accepted"
+    DELETED = "deleted"
+    RESTORED = "restored"
+    SUGGESTED = "suggested"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    REMOVED = "removed"
+    ADDED = "added"
+    RENAMED = "renamed"
+    MERGED = "merged"
+    RETYPED = "retyped"
+    REPARENTED = "reparented"
+    IMPORTED = "imported"
+    LOADED = "loaded"
+    CHANGED = "changed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+C = Change
+ENTITY_CHANGES: dict[Entity, tuple[Change, ...]] = {
+    Entity.ACTION: (
+        *(C.CREATED, C.UPDATED, C.STATUS, C.PERCENT, C.DUE, C.EDITED, C.ACCEPTED, C.DELETED, C.RESTORED),
+    ),
+    Entity.LINK: (C.SUGGESTED, C.CONFIRMED, C.REJECTED, C.REMOVED),
+    Entity.EVIDENCE: (C.ADDED, C.REMOVED),
+    Entity.ORGANISATION: (C.ADDED, C.RENAMED, C.MERGED, C.RETYPED, C.REPARENTED, C.EDITED, C.DELETED),
+    Entity.DOCUMENT: (C.IMPORTED, C.EDITED, C.DELETED, C.RESTORED),
+    Entity.RECOMMENDATION_SET: (C.LOADED, C.CHANGED, C.DELETED),
+    Entity.RETURN: (C.IMPORTED,),
+}
+# The who of history rows moved into the change log from databases that did not record one.
+BEFORE_THE_LOG = "unknown (before the change log)"
+# The change a link entry records when a link reaches each state.
+LINK_CHANGES: dict[LinkState, Change] = {
+    LinkState.SUGGESTED: C.SUGGESTED,
+    LinkState.CONFIRMED: C.CONFIRMED,
+    LinkState.REJECTED: C.REJECTED,
+}
 
 
 def values(enum: type[StrEnum]) -> tuple[str, ...]:

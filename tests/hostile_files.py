@@ -78,6 +78,182 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+# -- workbooks, slide decks, OpenDocument text and scans (issue 13) -----------------------------------------
+
+TRACKER_HEADER = ["Ref", "Organisation", "Action", "Owner", "Due date", "Status", "% complete"]
+
+
+def xlsx_bytes(sheets: dict[str, list[list[object]]], *, title_merge: str | None = None) -> bytes:
+    """A workbook made with openpyxl: one sheet per entry, rows as given (None for an empty cell);
+    datetime values are real Excel dates and floats in a '% complete' column are formatted as percent.
+    title_merge ("A1:G1") merges the first sheet's title cells, as tracker templates do."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, float) and 0 <= cell.value <= 1:
+                    cell.number_format = "0%"
+                elif hasattr(cell.value, "year"):
+                    cell.number_format = "dd/mm/yyyy"
+    if title_merge:
+        workbook.worksheets[0].merge_cells(title_merge)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def big_xlsx(name: str, rows: object) -> bytes:
+    """A one-sheet workbook streamed by openpyxl's write-only mode (fast for tens of thousands of rows)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(name)
+    for row in rows:  # type: ignore[attr-defined]
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def tracker_workbook(rows: list[list[object]], *, notes: bool = True) -> bytes:
+    """An ICB tracker as people keep one: a merged title row, a blank row, the header, the rows; and a
+    second sheet of notes that is no tracker."""
+    sheets = {"Actions": [["Moorland ICB - AI in imaging action tracker"], [], TRACKER_HEADER, *rows]}
+    if notes:
+        sheets["Notes"] = [["About this workbook"], ["Kept by the digital team; updated every month."]]
+    return xlsx_bytes(sheets, title_merge="A1:G1")
+
+
+def pptx_bytes(slides: list[tuple[str, list[str], str]]) -> bytes:
+    """A deck made with python-pptx: (title, bullet lines, speaker notes) per slide."""
+    import pptx
+    from pptx.util import Inches
+
+    deck = pptx.Presentation()
+    for title, lines, notes in slides:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])  # title and content
+        slide.shapes.title.text = title
+        body = slide.placeholders[1].text_frame
+        body.text = lines[0] if lines else ""
+        for line in lines[1:]:
+            body.add_paragraph().text = line
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        if title.endswith("(table)"):
+            table = slide.shapes.add_table(3, 2, Inches(1), Inches(5), Inches(6), Inches(1)).table
+            for r, row in enumerate([["Trust", "Status"], ["Westmoor", "Live"], ["Kingsbridge", "Pilot"]]):
+                for c, value in enumerate(row):
+                    table.cell(r, c).text = value
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+ODT_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+    ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+    ' xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"'
+    ' xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"'
+    ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+)
+
+
+def odt_bytes(body_xml: str, *, title: str | None = None) -> bytes:
+    """An OpenDocument text as LibreOffice packs one, with body_xml inside office:text; the automatic
+    paragraph style "PageBreak" starts a new page."""
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODT_NAMESPACES}'
+        ' office:version="1.3">'
+        '<office:automatic-styles><style:style style:name="PageBreak" style:family="paragraph"'
+        ' style:parent-style-name="Standard"><style:paragraph-properties fo:break-before="page"/>'
+        "</style:style></office:automatic-styles>"
+        f"<office:body><office:text>{body_xml}</office:text></office:body></office:document-content>"
+    )
+    meta = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ODT_NAMESPACES}><office:meta>'
+        + (f"<dc:title>{title}</dc:title>" if title else "")
+        + "</office:meta></office:document-meta>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", content)
+        archive.writestr("meta.xml", meta)
+        archive.writestr("META-INF/manifest.xml", "<manifest/>")
+    return out.getvalue()
+
+
+def docx_pages(pages: list[list[str]], *, heading: str | None = None, table_on_page: int = 0) -> bytes:
+    """A Word document (python-docx) whose pages are separated by explicit page breaks, as a person
+    makes them with Ctrl+Enter; optionally a table on one page."""
+    import docx
+
+    document = docx.Document()
+    if heading:
+        document.add_heading(heading, level=1)
+    for number, paragraphs in enumerate(pages, start=1):
+        if number > 1:
+            document.add_page_break()
+        for text in paragraphs:
+            document.add_paragraph(text)
+        if number == table_on_page:
+            table = document.add_table(rows=3, cols=3)
+            for r, row in enumerate(
+                [
+                    ["Organisation", "Action", "Status"],
+                    ["Moorland ICB", "Publish the procurement strategy", "In progress"],
+                    ["Westmoor Trust", "Form the AI team", "Done"],
+                ]
+            ):
+                for c, value in enumerate(row):
+                    table.cell(r, c).text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def scan_image(lines: list[str], size: tuple[int, int] = (1100, 360)) -> object:
+    """A page of printed lines as a scanner sees it: black text on white, as a PIL image (Pillow's own
+    font, so no system font is needed)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", size, 250)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=34)
+    for index, line in enumerate(lines):
+        draw.text((50, 50 + index * 70), line, fill=20, font=font)
+    return image
+
+
+def scanned_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages are only images of text (no text layer at all), as a scanner writes one."""
+    images = [scan_image(lines).convert("RGB") for lines in pages]
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", resolution=150, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def zip_bomb(name: str, members: dict[str, bytes], bomb_member: str, megabytes: int = 300) -> bytes:
+    """A ZIP package holding members and, under bomb_member, `megabytes` MB of one repeated byte: a few
+    hundred KB on disk."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+        with archive.open(bomb_member, "w") as handle:
+            block = b"<" * 2**20
+            for _ in range(megabytes):
+                handle.write(block)
+    return out.getvalue()
+
+
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
     b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -320,6 +496,7 @@ def write_hostile(folder: Path, seed: int = 7) -> list[Case]:
     good_docx = docx_bytes([f"Good Word paragraph. {SENTENCE}"])
     cases = _per_extension(rng, good_pdf, good_docx) + _wrongly_named(good_pdf, good_docx)
     cases += _encodings() + _nested() + _odd() + _real_world()
+    cases += _new_formats(rng)
     for case in cases:
         (folder / case.name).write_bytes(case.data)
     return cases + _raw_name(folder) + _links(folder)
@@ -380,4 +557,145 @@ def write_huge(folder: Path) -> list[Case]:
         case.data = b""  # tens of MB need not stay in memory
     with open(folder / "sparse-300mb.pdf", "wb") as handle:  # 300 MB of nothing, written instantly
         handle.truncate(300 * 2**20)
-    return [*cases, Case("sparse-300mb.pdf", b"", "file too large: 300 MB (the limit is 256 MB")]
+    return [
+        *cases,
+        Case("sparse-300mb.pdf", b"", "file too large: 300 MB (the limit is 256 MB"),
+        *_huge_new(folder),
+    ]
+
+
+# -- the formats of issue 13 -------------------------------------------------------------------------------
+
+# What a folder import reads of them (PNG and JPEG files are read only when named: see named_images).
+NEW_EXTENSIONS = (".xlsx", ".xlsm", ".pptx", ".odt", ".tif", ".tiff")
+_NOT_THIS = {
+    ".xlsx": "not an Excel workbook file",
+    ".xlsm": "not an Excel workbook file",
+    ".pptx": "not a PowerPoint .pptx file",
+    ".odt": "not an OpenDocument text file",
+    ".tif": "not a TIFF image file",
+    ".tiff": "not a TIFF image file",
+}
+TRACKER_PHRASE = "Publish the imaging AI procurement strategy"
+
+
+def lying_dimension_xlsx(data: bytes) -> bytes:
+    """The workbook with its first sheet claiming to span A1:XFD1048576 (as some exporters write it)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode("utf-8")
+                start = text.index("<dimension")
+                text = text[:start] + '<dimension ref="A1:XFD1048576"/>' + text[text.index(">", start) + 1 :]
+                body = text.encode("utf-8")
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def _new_formats(rng: random.Random) -> list[Case]:
+    """Empty, blank, random, truncated, disguised and zip-bomb workbooks, decks, ODTs and TIFFs; and good
+    ones (a tracker whose sheet claims a million rows among them)."""
+    out = []
+    for ext in NEW_EXTENSIONS:
+        stem = ext.lstrip(".")
+        out += [
+            Case(f"empty-{stem}{ext}", b"", "the file is empty"),
+            Case(f"blank-{stem}{ext}", b"  \n\n\t \r\n  ", "the file is empty"),
+            Case(f"random-{stem}{ext}", rng.randbytes(20_000), _NOT_THIS[ext]),
+        ]
+    row = ["T1", "Moorland ICB", TRACKER_PHRASE, "Head of Digital", None, "Planned", 0.1]
+    tracker = tracker_workbook([row])
+    deck = pptx_bytes([("Roundtable slides", ["Bring IT in from the very start"], "Speaker notes survive.")])
+    odt = odt_bytes("<text:p>OpenDocument minutes survive the drive.</text:p>")
+    tiff = io.BytesIO()
+    scan_image(["A fax"]).save(tiff, "TIFF")
+    package = {"[Content_Types].xml": b"<Types/>"}
+    workbook_part, deck_part = {"xl/workbook.xml": b"<workbook/>"}, {"ppt/presentation.xml": b"<p/>"}
+    return out + [
+        Case("tracker-good.xlsx", tracker, None, TRACKER_PHRASE),
+        Case("tracker-lying-size.xlsx", lying_dimension_xlsx(tracker), None, TRACKER_PHRASE),
+        Case("deck-good.pptx", deck, None, "Bring IT in from the very start"),
+        Case("minutes-good.odt", odt, None, "OpenDocument minutes survive"),
+        Case("truncated-xlsx.xlsx", tracker[: len(tracker) // 2], "damaged or truncated ZIP package"),
+        Case("truncated-pptx.pptx", deck[: len(deck) // 2], "damaged or truncated ZIP package"),
+        Case("truncated-odt.odt", odt[: len(odt) // 2], "damaged or truncated ZIP package"),
+        Case("truncated-tif.tif", tiff.getvalue()[:400], "not a readable image"),
+        Case(
+            "docx-named.xlsx", docx_bytes([SENTENCE]), "(it looks like a Word document); rename it to .docx"
+        ),
+        # Other bytes than the good files', which would be skipped as already imported before being read.
+        Case(
+            "xlsx-named.pptx", tracker_workbook([]), "(it looks like an Excel workbook); rename it to .xlsx"
+        ),
+        Case(
+            "pptx-named.odt", pptx_bytes([]), "(it looks like a PowerPoint presentation); rename it to .pptx"
+        ),
+        Case(
+            "pdf-named.xlsx",
+            pdfs.four_page_pdf(),
+            "not an Excel workbook file (it looks like a PDF document)",
+        ),
+        Case(
+            "bomb.xlsx", zip_bomb("b", package | workbook_part, "xl/worksheets/sheet1.xml", 150), "zip bomb"
+        ),
+        Case("bomb.pptx", zip_bomb("b", package | deck_part, "ppt/slides/slide1.xml", 150), "zip bomb"),
+        Case("bomb.odt", zip_bomb("b", {"mimetype": b"x"}, "content.xml", 100), "zip bomb"),
+    ]
+
+
+def _huge_new(folder: Path) -> list[Case]:
+    """A 50,000-row tracker sheet and a 300-page scan: each refused at once, with the limit."""
+    rows = (
+        [f"R{i}", "Moorland ICB", f"Action {i}", "Lead", "2024-09-30", "Planned", 10] for i in range(50_000)
+    )
+    (folder / "tracker-50000-rows.xlsx").write_bytes(big_xlsx("Actions", [TRACKER_HEADER, *rows]))
+    (folder / "scan-300-pages.pdf").write_bytes(long_scan(300))
+    return [
+        Case("tracker-50000-rows.xlsx", b"", "too many rows: sheet 'Actions' has more than 10,000"),
+        Case("scan-300-pages.pdf", b"", "300 scanned pages to recognise, the limit is 100"),
+    ]
+
+
+def long_scan(pages: int) -> bytes:
+    """A scanned PDF of many small image-only pages (quick to write, as long as a book to recognise)."""
+    page = scan_image(["A page of a very long scanned report"]).convert("RGB").resize((220, 72))
+    buffer = io.BytesIO()
+    page.save(buffer, "PDF", resolution=30, save_all=True, append_images=[page] * (pages - 1))
+    return buffer.getvalue()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """The start of a PNG that says it is width x height pixels (what a decompression bomb says)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def named_images(rng: random.Random) -> list[Case]:
+    """Hostile PNG and JPEG files (imported only when named): each refused with its reason."""
+    png, jpeg = io.BytesIO(), io.BytesIO()
+    scan_image(["A photographed page"]).save(png, "PNG")
+    scan_image(["A photographed page"]).save(jpeg, "JPEG")
+    return [
+        Case("empty.png", b"", "the file is empty"),
+        Case("random.png", rng.randbytes(5_000), "not a PNG image file"),
+        Case("random.jpg", rng.randbytes(5_000), "not a JPEG image file"),
+        Case("jpeg-named.png", jpeg.getvalue(), "not a PNG image file (it looks like a JPEG image)"),
+        Case("truncated.png", png.getvalue()[: len(png.getvalue()) // 2], "not a readable image"),
+        Case("truncated.jpeg", jpeg.getvalue()[:300], "not a readable image"),
+        Case("bomb.png", _png_header(50_000, 50_000), "image too large: 2,500,000,000 pixels"),
+        Case("poster.png", _png_header(12_000, 11_000), "image too large: 12,000 x 11,000 pixels"),
+    ]

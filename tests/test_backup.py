@@ -192,7 +192,9 @@ def test_search_after_restore_uses_the_restored_passages(run_cli, db_path, tmp_p
     assert run_cli("--db", db_path, "restore", tmp_path / "before.db")[0] == 0
     code, out, _ = run_cli("--db", db_path, "search", indemnity, "--mode", "semantic", "--json")
     assert code == 0
-    assert [r["title"] for r in json.loads(out)["results"]] == ["Indemnity review", "Data report"]
+    # A stale index would rank the reused id's vector ("Data report") first. The unrelated passage falls
+    # below the relevance floor (issue 14), so it is offered only as a nearest match.
+    assert [r["title"] for r in json.loads(out)["results"]] == ["Indemnity review"]
 
 
 def test_check_reports_a_missing_database(run_cli, tmp_path):

@@ -173,7 +173,8 @@ def test_suggest_batch_answers_every_good_line_in_order(run_cli, db_path, tmp_pa
     rows = [json.loads(line) for line in stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", 7, "a4"]
     for row in rows:
-        assert set(row) == {"id", "suggestions"}
+        assert set(row) == {"id", "suggestions", "none"}  # "none": DESIGN.md's additions (issue 18)
+        assert row["none"] is False  # each of these serves one of the nine
         assert sorted(s["rec"] for s in row["suggestions"]) == list(range(1, 10))
         scores = [s["score"] for s in row["suggestions"]]
         assert scores == sorted(scores, reverse=True)

@@ -41,22 +41,40 @@ class Context:
         self.err = sys.stderr
 
     @property
+    def who(self) -> str:
+        """Who this command's changes are recorded as: --who (after the command or before it), else
+        $ROUNDTABLE_USER, else the login name (knowledge.changelog.resolve_who); never empty."""
+        from knowledge.changelog import resolve_who
+
+        return resolve_who(getattr(self.args, "who", None) or getattr(self.args, "global_who", None))
+
+    @property
     def db(self):
         if self._db is None:
             self._db = self.open_db(create=True)
         return self._db
 
     def open_db(self, create: bool = True):
+        from knowledge.changelog import act_as
         from knowledge.db import DatabaseError
         from knowledge.workspace import open_db
 
         try:
-            return open_db(self.db_path, create=create)
+            db = open_db(self.db_path, create=create)
         except DatabaseError as exc:
             raise CliError(str(exc), EXIT_PARTIAL) from exc
         except OSError as exc:
             reason = exc.strerror or exc
             raise CliError(f"cannot open database {self.db_path}: {reason}", EXIT_PARTIAL) from exc
+        act_as(db, self.who)  # every change this command makes, however deep, is recorded as theirs
+        return db
+
+    def command_line(self, *words: Any) -> str:
+        """A command to run next against the same database (a delete names the one that undoes it)."""
+        import shlex
+
+        db = f"--db {shlex.quote(str(self.args.db))} " if self.args.db else ""
+        return f"roundtable {db}" + " ".join(shlex.quote(str(word)) for word in words)
 
     def warn(self, message: str) -> None:
         print(f"roundtable: {message}", file=self.err)
@@ -78,7 +96,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; each command module adds its own subcommands."""
-    from desktop.cli import admin_cmd, core_cmd, report_cmd, search_cmd, tracking_cmd
+    from desktop.cli import admin_cmd, codebook_cmd, core_cmd, log_cmd, report_cmd, search_cmd, tracking_cmd
 
     parser = _Parser(
         prog="roundtable",
@@ -87,9 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", metavar="PATH", help="database file (default: $ROUNDTABLE_DB, else the user data folder)"
     )
+    parser.add_argument("--who", dest="global_who", metavar="NAME", help=WHO_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (core_cmd, search_cmd, tracking_cmd, report_cmd, admin_cmd):
+    for module in (core_cmd, search_cmd, tracking_cmd, report_cmd, admin_cmd, log_cmd, codebook_cmd):
         module.register(sub)
     return parser
 
@@ -116,9 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(code or EXIT_OK)
 
 
+WHO_HELP = "who makes the change, for the change log (default: $ROUNDTABLE_USER, else your login name)"
+
+
 def add_command(sub: Any, name: str, handler: Handler, help: str, **kwargs: Any) -> argparse.ArgumentParser:
-    """Add a subcommand bound to its handler."""
-    parser = sub.add_parser(name, help=help, description=help, **kwargs)
+    """Add a subcommand bound to its handler; every command takes --who (a command may redefine it)."""
+    parser = sub.add_parser(name, help=help, description=help, conflict_handler="resolve", **kwargs)
+    parser.add_argument("--who", metavar="NAME", help=WHO_HELP)
     parser.set_defaults(handler=handler)
     return parser
 

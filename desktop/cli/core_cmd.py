@@ -1,4 +1,4 @@
-"""Core commands: import, documents, delete, recommendations, demo."""
+"""Core commands: import, documents, delete and restore, recommendations, demo."""
 
 from __future__ import annotations
 
@@ -37,10 +37,13 @@ def register(sub: Any) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
 
     p = add_command(sub, "documents", cmd_documents, "list the documents in the database")
+    p.add_argument("--deleted", action="store_true", help="list the deleted ones instead (to restore one)")
     p.add_argument("--json", action="store_true")
 
-    p = add_command(sub, "delete", cmd_delete, "delete documents (their passages leave every index)")
+    delete_help = "delete documents: they leave every list and index (`document restore ID` brings one back)"
+    p = add_command(sub, "delete", cmd_delete, delete_help)
     p.add_argument("document_ids", nargs="+", type=int, metavar="ID")
+    _register_document(sub, delete_help)
 
     p = add_command(sub, "recommendations", cmd_recommendations, "list the recommendations")
     p.add_argument("--set", dest="set_slug", help="only this recommendation set")
@@ -77,13 +80,24 @@ def _progress_printer(ctx: Context, quiet: bool):
     return report
 
 
+def _register_document(sub: Any, delete_help: str) -> None:
+    parser = sub.add_parser("document", help="delete or restore documents", description="delete or restore")
+    commands = parser.add_subparsers(dest="document_command", metavar="COMMAND")
+    commands.required = True
+    p = add_command(commands, "delete", cmd_delete, delete_help)
+    p.add_argument("document_ids", nargs="+", type=int, metavar="ID")
+    p = add_command(commands, "restore", cmd_restore_documents, "bring deleted documents back")
+    p.add_argument("document_ids", nargs="+", type=int, metavar="ID")
+
+
 def cmd_import(ctx: Context) -> int:
     from desktop.operations.library import import_files, pending_passages
 
     args = ctx.args
     options = {"kind": args.kind, "title": args.title, "date": args.date, "org": args.org}
     try:
-        summary = import_files(ctx.db, args.paths, options, progress=_progress_printer(ctx, args.quiet)).value
+        progress = _progress_printer(ctx, args.quiet)
+        summary = import_files(ctx.db, args.paths, options, progress=progress, who=ctx.who).value
     except ValueError as exc:  # an invalid --kind/--date: a usage error, nothing was read
         raise CliError(str(exc)) from exc
     for line in _failure_lines(summary.failed_outcomes()):
@@ -155,6 +169,8 @@ def _after_import(ctx: Context, index: bool) -> None:
 def cmd_documents(ctx: Context) -> int:
     from knowledge.library import list_documents
 
+    if ctx.args.deleted:
+        return _deleted_documents(ctx)
     docs = list_documents(ctx.db)
     if ctx.args.json:
         print(json.dumps(docs, ensure_ascii=False), file=ctx.out)
@@ -167,13 +183,53 @@ def cmd_documents(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _deleted_documents(ctx: Context) -> int:
+    from desktop.operations.library import deleted_documents
+
+    rows = deleted_documents(ctx.db)
+    if ctx.args.json:
+        print(json.dumps(rows, ensure_ascii=False), file=ctx.out)
+        return EXIT_OK
+    for d in rows:
+        print(
+            f"{d['document_id']:>5}  deleted {d['deleted_at'][:16]} by {d['deleted_by']}  {d['title']}",
+            file=ctx.out,
+        )
+    if not rows:
+        print("no deleted documents", file=ctx.err)
+    return EXIT_OK
+
+
 def cmd_delete(ctx: Context) -> int:
     from desktop.operations.library import delete_documents
 
-    missing = delete_documents(ctx.db, ctx.db_path, ctx.args.document_ids).value
+    ids = ctx.args.document_ids
+    missing = delete_documents(ctx.db, ctx.db_path, ids, who=ctx.who).value
     for doc_id in missing:
         ctx.warn(f"no document with id {doc_id}")
+    deleted = [doc_id for doc_id in ids if doc_id not in missing]
+    if deleted:
+        print(
+            f"deleted {len(deleted)} document(s), kept in the document bin; to undo: "
+            f"{ctx.command_line('document', 'restore', *deleted)}",
+            file=ctx.err,
+        )
     return EXIT_PARTIAL if missing else EXIT_OK
+
+
+def cmd_restore_documents(ctx: Context) -> int:
+    from desktop.operations.library import restore_documents
+
+    outcomes = restore_documents(ctx.db, ctx.db_path, ctx.args.document_ids, who=ctx.who).value
+    failed = False
+    for asked, result in outcomes:
+        if isinstance(result, int):
+            again = f" as document {result}" if result != asked else ""
+            print(f"restored document {asked}{again}", file=ctx.err)
+        else:
+            failed = True
+            ctx.warn(f"document {asked}: {result}")
+    return EXIT_PARTIAL if failed else EXIT_OK
 
 
 def cmd_recommendations(ctx: Context) -> int:
@@ -185,9 +241,13 @@ def cmd_recommendations(ctx: Context) -> int:
     if ctx.args.json:
         print(json.dumps([r.as_dict() for r in recs], ensure_ascii=False, indent=2), file=ctx.out)
         return EXIT_OK
+    from knowledge.codebook import BUILTIN_SET
+
     for r in recs:
-        print(f"{r.number}. {r.title}\n   {r.summary}", file=ctx.out)
-        print(f"   Addressed to: {r.addressed_to_text}\n", file=ctx.out)
+        label = "" if r.set_slug == BUILTIN_SET else f"[{r.set_slug}] "  # each set's own 1, 2, 3...
+        print(f"{label}{r.number}. {r.title}\n   {r.summary}", file=ctx.out)
+        addressed = r.addressed_to_text or ", ".join(r.addressed_to) or "-"
+        print(f"   Addressed to: {addressed}\n", file=ctx.out)
     return EXIT_OK
 
 

@@ -65,12 +65,12 @@ def register(sub: Any) -> None:
 
 
 def cmd_org_add(ctx: Context) -> int:
-    from knowledge.organisations import add_organisation, get_organisation
+    from desktop.operations import organisations
 
     a = ctx.args
-    org_id = add_organisation(ctx.db, a.name, a.type, parent=a.parent, contact_role=a.contact_role)
-    org = get_organisation(ctx.db, org_id)
-    print(f"added organisation {org_id}: {org['name']} ({org['type']})", file=ctx.out)
+    org = organisations.add(ctx.db, a.name, a.type, parent=a.parent, contact_role=a.contact_role, who=ctx.who)
+    org = org.value
+    print(f"added organisation {org['id']}: {org['name']} ({org['type']})", file=ctx.out)
     return EXIT_OK
 
 
@@ -117,18 +117,18 @@ def cmd_org_show(ctx: Context) -> int:
 
 
 def cmd_org_rename(ctx: Context) -> int:
-    from knowledge.organisations import rename_organisation
+    from desktop.operations import organisations
 
-    rename_organisation(ctx.db, ctx.args.name, ctx.args.new_name)
+    organisations.rename(ctx.db, ctx.args.name, ctx.args.new_name, who=ctx.who)
     print(f"renamed to {ctx.args.new_name}", file=ctx.out)
     return EXIT_OK
 
 
 def cmd_org_merge(ctx: Context) -> int:
-    from knowledge.organisations import merge_organisations
+    from desktop.operations import organisations
 
     for duplicate in ctx.args.duplicates:
-        moved = merge_organisations(ctx.db, ctx.args.keep, duplicate)
+        moved = organisations.merge(ctx.db, ctx.args.keep, duplicate, who=ctx.who).value
         print(
             f"merged {duplicate} into {ctx.args.keep}: {moved['actions']} action(s), "
             f"{moved['documents']} document(s), {moved['children']} member organisation(s) moved",
@@ -138,23 +138,23 @@ def cmd_org_merge(ctx: Context) -> int:
 
 
 def cmd_org_set_type(ctx: Context) -> int:
-    from knowledge.organisations import set_type
+    from desktop.operations import organisations
 
-    set_type(ctx.db, ctx.args.name, ctx.args.type)
+    organisations.set_type(ctx.db, ctx.args.name, ctx.args.type, who=ctx.who)
     return EXIT_OK
 
 
 def cmd_org_set_parent(ctx: Context) -> int:
-    from knowledge.organisations import set_parent
+    from desktop.operations import organisations
 
     if ctx.args.none == bool(ctx.args.parent):
         raise CliError("give either a PARENT or --none")
-    set_parent(ctx.db, ctx.args.name, None if ctx.args.none else ctx.args.parent)
+    organisations.set_parent(ctx.db, ctx.args.name, None if ctx.args.none else ctx.args.parent, who=ctx.who)
     return EXIT_OK
 
 
 def cmd_org_set_contact(ctx: Context) -> int:
-    from knowledge.organisations import set_contact_role
+    from desktop.operations import organisations
 
-    set_contact_role(ctx.db, ctx.args.name, ctx.args.role)
+    organisations.set_contact(ctx.db, ctx.args.name, ctx.args.role, who=ctx.who)
     return EXIT_OK

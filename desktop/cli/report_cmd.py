@@ -22,15 +22,24 @@ def _date(value: str) -> date:
 
 def register(sub: Any) -> None:
     """Add the export command (its choices and help from the report registry)."""
+    from desktop.cli import verify_cmd
     from knowledge import reports
 
+    verify_cmd.register(sub)  # checks what export wrote
     specs = reports.specs()
     usage = [f"{s.kind} {s.target.upper()}" if s.target else str(s.kind) for s in specs]
-    p = add_command(sub, "export", cmd_export, f"write a markdown report ({_or_list(usage)})")
+    p = add_command(
+        sub, "export", cmd_export, f"write a report ({_or_list(usage)}): markdown, HTML, Word, PDF, Excel"
+    )
     p.add_argument("report", choices=reports.kinds(), help="which report")
     p.add_argument("target", nargs="?", help=_or_list([s.target_text for s in specs if s.target]))
-    p.add_argument("--out", metavar="FILE.md", help="write the markdown here (default: standard output)")
-    p.add_argument("--html", metavar="FILE.html", help="also write an HTML rendering")
+    p.add_argument(
+        "--out",
+        metavar="FILE.md",
+        help="write the report here, as its suffix says (.html .docx .pdf .xlsx; else markdown);"
+        " default: markdown on standard output",
+    )
+    _add_format_flags(p, [str(s.kind) for s in specs if s.workbook])
     p.add_argument("--redact", action="store_true", help=f"replace {COVERS}; the report ends with a count")
     p.add_argument(
         "--since",
@@ -39,7 +48,15 @@ def register(sub: Any) -> None:
         help=f"{_or_list([s.kind for s in specs if 'since' in s.options])}: changes since (default 30 days)",
     )
     p.add_argument(
-        "--as-at", dest="as_at", type=_date, metavar="YYYY-MM-DD", help="report date (default today)"
+        "--as-at",
+        dest="as_at",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the record as it stood on this date, from the change log: statuses, percents and due dates"
+        " as recorded then, nothing recorded later (default: today's record)",
+    )
+    p.add_argument(
+        "--set", dest="set_slug", metavar="SLUG", help="the recommendation set (default: the built-in one)"
     )
     p.add_argument(
         "--evidence",
@@ -49,12 +66,28 @@ def register(sub: Any) -> None:
     )
 
 
+def _add_format_flags(p: Any, workbook_kinds: list[str]) -> None:
+    """--html, --docx, --pdf, --xlsx: one per format of the exporter registry (markdown is --out)."""
+    from desktop import exporters
+
+    for exporter in exporters.exporters():
+        if exporter.name == "md":
+            continue
+        only = f" ({_or_list(workbook_kinds)} only)" if exporter.workbook else ""
+        p.add_argument(
+            f"--{exporter.name}",
+            metavar=f"FILE{exporter.suffix}",
+            help=f"also write it as {'an' if exporter.label[0] in 'AEHIOU' else 'a'} {exporter.label}{only}",
+        )
+
+
 # ---- export -------------------------------------------------------------------------------------------
 
 
 def cmd_export(ctx: Context) -> int:
-    from desktop.reporting import build_report
-    from knowledge.reports import ReportError, get, render_html, report_title
+    from desktop.exporters import ExportError
+    from desktop.operations.reports import build_export
+    from knowledge.reports import ReportError, get
 
     args = ctx.args
     spec = get(args.report)
@@ -68,8 +101,9 @@ def cmd_export(ctx: Context) -> int:
         raise CliError(str(exc), EXIT_USAGE) from None
     if args.since and "since" not in spec.options:
         raise CliError(f"export {spec.kind} takes no --since", EXIT_USAGE)
+    outputs = _outputs(args, spec)
     try:
-        md, warning = build_report(
+        export = build_export(
             ctx.db,
             ctx.db_path,
             args.report,
@@ -78,20 +112,41 @@ def cmd_export(ctx: Context) -> int:
             as_at=args.as_at,
             since=args.since,
             evidence=args.evidence,
+            set_slug=args.set_slug,
         )
     except ReportError as exc:
         raise CliError(str(exc), EXIT_PARTIAL) from exc
-    if warning:
-        ctx.warn(warning)
+    except ValueError as exc:  # --set on a report that covers every set
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    if export.warning:
+        ctx.warn(export.warning)
     if args.redact:
-        _print_redactions(ctx, md)
-    if args.out:
-        _write(Path(args.out), md)
-    else:
-        ctx.out.write(md)
-    if args.html:
-        _write(Path(args.html), render_html(md, report_title(md)))
+        _print_redactions(ctx, export.markdown)
+    if not args.out:
+        ctx.out.write(export.markdown)
+    from desktop import exporters
+
+    for name, path in outputs:
+        try:
+            exporters.save(export, path, name)
+        except ExportError as exc:
+            raise CliError(str(exc), EXIT_PARTIAL) from exc
     return EXIT_OK
+
+
+def _outputs(args: argparse.Namespace, spec: Any) -> list[tuple[str, str]]:
+    """(format, path) for each file asked for: --out by its suffix, then --html, --docx, --pdf, --xlsx.
+    A spreadsheet of a report that has none is a usage error, found before any work is done."""
+    from desktop import exporters
+    from knowledge.reports import specs
+
+    wanted = [(exporters.for_path(args.out).name, args.out)] if args.out else []
+    wanted += [(e.name, getattr(args, e.name)) for e in exporters.exporters() if getattr(args, e.name, None)]
+    for name, _ in wanted:
+        if exporters.get(name).workbook and spec.workbook is None:
+            having = _or_list([str(s.kind) for s in specs() if s.workbook])
+            raise CliError(f"export {spec.kind} has no spreadsheet form (only {having})", EXIT_USAGE)
+    return wanted
 
 
 def _print_redactions(ctx: Context, markdown: str) -> None:
@@ -104,18 +159,6 @@ def _print_redactions(ctx: Context, markdown: str) -> None:
 def _or_list(items: list[str]) -> str:
     """'a, b or c'."""
     return ", ".join(items[:-1]) + " or " + items[-1] if len(items) > 1 else "".join(items)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write a whole file or nothing (knowledge.files.replacing)."""
-    from knowledge.files import replacing
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with replacing(path) as tmp:
-            tmp.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise CliError(f"cannot write {path}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
 
 
 # ---- action suggest -----------------------------------------------------------------------------------
@@ -140,9 +183,25 @@ def add_suggest_command(action_sub: Any) -> None:
         "--batch", metavar="FILE.jsonl", help='lines {"id", "text", "org_type"}; one JSON line out each'
     )
     p.add_argument(
-        "--limit", type=int, default=9, metavar="N", help="how many recommendations to list (default 9)"
+        "--limit", type=int, metavar="N", help="how many recommendations to list (default: all of the set)"
+    )
+    p.add_argument(
+        "--set", dest="set_slug", metavar="SLUG", help="the recommendation set (default: the built-in one)"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def resolve_set(ctx: Context, slug: str | None) -> str:
+    """The set a command works on: --set SLUG when it exists (else one line naming the sets), or the
+    built-in one."""
+    from knowledge.codebook import BUILTIN_SET, get_set
+
+    if not slug:
+        return BUILTIN_SET
+    try:
+        return get_set(ctx.db, slug)["slug"]
+    except LookupError as exc:
+        raise CliError(str(exc), EXIT_PARTIAL) from None
 
 
 def _org_type(value: str | None) -> str | None:
@@ -171,7 +230,7 @@ def cmd_suggest(ctx: Context) -> int:
         if args.text or args.action_id is not None:
             raise CliError("give either TEXT, --action or --batch, not several", EXIT_USAGE)
         return _suggest_batch(ctx, Path(args.batch))
-    from indexes.matching import suggest
+    from indexes.matching import match
 
     text, org_type, action_id = args.text, None, args.action_id
     if action_id is not None:
@@ -191,13 +250,30 @@ def cmd_suggest(ctx: Context) -> int:
         org_type = _org_type(args.org_type) or org_type
     except ValueError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    ranked = suggest(
-        ctx.db, text, org_type, embedder=_embedder(), limit=max(1, args.limit), action_id=action_id
+    set_slug = resolve_set(ctx, args.set_slug)
+    found = match(
+        ctx.db,
+        text,
+        org_type,
+        embedder=_embedder(),
+        limit=max(1, args.limit) if args.limit else None,
+        action_id=action_id,
+        set_slug=set_slug,
     )
+    ranked = found.suggestions
     if args.json:
-        payload = {"text": text, "org_type": org_type, "suggestions": [_suggestion_json(s) for s in ranked]}
+        payload = {
+            "text": text,
+            "org_type": org_type,
+            "set": set_slug,
+            "suggestions": [_suggestion_json(s) for s in ranked],
+            "none": found.none,
+        }
         write_json(ctx, payload)
         return EXIT_OK
+    if found.none:
+        print("no recommendation fits: this action looks unrelated to every one of them", file=ctx.out)
+        print("closest, for the record:", file=ctx.out)
     for rank, s in enumerate(ranked, 1):
         bar = "█" * round(s.score * 20)
         print(f"{rank:>2}. R{s.number:<2} {s.score:6.1%}  {bar:<20}  {s.title}", file=ctx.out)
@@ -210,8 +286,9 @@ def _suggestion_json(s: Any) -> dict[str, Any]:
 
 def _suggest_batch(ctx: Context, path: Path) -> int:
     """One JSON line per good input line, in input order; bad lines on stderr with their line number."""
-    from indexes.matching import suggest_batch
+    from indexes.matching import match_batch
 
+    set_slug = resolve_set(ctx, ctx.args.set_slug)
     try:
         raw_lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -233,16 +310,18 @@ def _suggest_batch(ctx: Context, path: Path) -> int:
             ctx.warn(f"{path}:{number}: {exc}; suggesting without it")
             items.append((item_id, text, None))
     if items:
-        ranked = suggest_batch(
+        matches = match_batch(
             ctx.db,
             [{"text": text, "org_type": org_type} for _, text, org_type in items],
             embedder=_embedder(),
-            limit=max(1, ctx.args.limit),
+            limit=max(1, ctx.args.limit) if ctx.args.limit else None,
+            set_slug=set_slug,
         )
-        for (item_id, _, _), suggestions in zip(items, ranked, strict=True):
+        for (item_id, _, _), found in zip(items, matches, strict=True):
             row = {
                 "id": item_id,
-                "suggestions": [{"rec": s.number, "score": round(s.score, 4)} for s in suggestions],
+                "suggestions": [{"rec": s.number, "score": round(s.score, 4)} for s in found.suggestions],
+                "none": found.none,
             }
             write_json(ctx, row)
     ctx.out.flush()

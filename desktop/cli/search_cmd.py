@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import sys
+from datetime import date
 from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, CliError, Context, add_command
@@ -16,9 +17,31 @@ MODES = ("hybrid", "semantic", "keyword")
 BOLD, RESET = "\033[1m", "\033[0m"
 
 
+SYNTAX = """query syntax:
+  plain words        ranked by how well passages match them (by meaning and by keyword in hybrid mode)
+  "exact phrase"     the words next to each other, in that order
+  -word, NOT word    leave out passages containing the word (or -"a phrase"), in every mode
+  word*              any word starting with it: synth* finds synthetic, synthesis
+  a OR b             either one;  a AND b  both (AND binds tighter than OR);  ( ) group
+  Only upper-case AND, OR, NOT are operators. Semantic and hybrid results below the relevance floor
+  are dropped: "no close match" (JSON "results": []); --nearest shows the nearest few anyway.
+
+examples:
+  roundtable search "who carries the risk when the algorithm is wrong?"
+  roundtable search '"governance rules" -ICB' --mode keyword
+  roundtable search 'synth* AND data' --kind report --kind guidance --from 2023-01-01
+"""
+
+
 def _date(value: str) -> str:
+    """YYYY, YYYY-MM or YYYY-MM-DD, and a real date (2024-13-45 is refused: a usage error, exit 2)."""
     if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}")
+    year, month, day = (value.split("-") + ["01", "01"])[:3]
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
     return value
 
 
@@ -34,8 +57,15 @@ def _positive(value: str) -> int:
 
 def register(sub: Any) -> None:
     """Add the search commands."""
-    p = add_command(sub, "search", cmd_search, "search passages by meaning and keyword")
-    p.add_argument("query", nargs="?", help="what to look for (any text)")
+    p = add_command(
+        sub,
+        "search",
+        cmd_search,
+        "search passages by meaning and keyword",
+        epilog=SYNTAX,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="?", help="what to look for: any text, with the syntax below")
     p.add_argument(
         "--queries", metavar="FILE.jsonl", help='batch: lines {"id", "text"}; prints one JSON line each'
     )
@@ -43,14 +73,30 @@ def register(sub: Any) -> None:
     p.add_argument("--limit", type=_positive, default=10, metavar="N", help="results per query (default 10)")
     p.add_argument("--per-document", action="store_true", help="only the best passage of each document")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--kind", action="append", choices=KINDS, default=[], help="only documents of this kind")
+    p.add_argument(
+        "--nearest",
+        action="store_true",
+        help='when nothing passes the relevance floor, show the nearest few anyway (JSON: "nearest")',
+    )
+    p.add_argument(
+        "--kind", action="append", choices=KINDS, default=[], help="only documents of this kind (repeatable)"
+    )
     p.add_argument("--from", dest="date_from", type=_date, metavar="DATE", help="documents dated on or after")
     p.add_argument("--to", dest="date_to", type=_date, metavar="DATE", help="documents dated on or before")
-    p.add_argument("--org", metavar="NAME", help="only documents from this organisation")
+    p.add_argument(
+        "--org",
+        metavar="NAME",
+        help="only passages from this organisation's documents or about it (its actions, notes naming it)",
+    )
     p.add_argument("--roundtable", type=int, metavar="ID", help="only documents linked to this roundtable")
 
     p = add_command(sub, "index", cmd_index, "embed new passages and bring the vector index up to date")
     p.add_argument("--rebuild", action="store_true", help="rebuild the vector index from stored vectors")
+    p.add_argument(
+        "--prepare-model",
+        action="store_true",
+        help="prepare the search model now (an ONNX export, once per machine; else done on first use)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -85,6 +131,7 @@ def result_dict(hit) -> dict[str, Any]:
         "page": hit.page,
         "score": round(hit.score, 6),
         "snippet": hit.snippet,
+        "relevance": str(hit.relevance),
         "section": hit.section,
         "kind": hit.kind,
         "date": hit.date,
@@ -102,6 +149,8 @@ def cmd_search(ctx: Context) -> int:
         raise CliError("nothing to search for: give a QUERY (some words) or --queries FILE", EXIT_USAGE)
     filters = _filters(ctx)
     searcher = Searcher(ctx.db, ctx.db_path)
+    if args.mode != "keyword":
+        _catch_up(ctx, searcher)
     if args.queries:
         return _search_batch(ctx, searcher, filters)
     result = searcher.search(
@@ -115,10 +164,34 @@ def cmd_search(ctx: Context) -> int:
             "mode": result.mode,
             "results": [result_dict(h) for h in result.hits],
         }
+        if args.nearest and result.no_close_match:
+            payload["nearest"] = [result_dict(h) for h in result.nearest]
         write_json(ctx, payload)
     else:
-        _print_hits(ctx, result)
+        _print_hits(ctx, result, nearest=args.nearest)
     return EXIT_OK
+
+
+def _catch_up(ctx: Context, searcher) -> None:
+    """Embed passages that lack a vector for the search model first (after a change of embedder, or an
+    import interrupted while embedding), with progress: semantic results never mix models or miss any."""
+    from indexes.sync import IndexUnavailable, missing_vectors, sync_index
+
+    embedder = searcher.embedder()  # None when the model cannot load: the search warns and uses keywords
+    if embedder is None:
+        return
+    missing = missing_vectors(ctx.db, embedder.name)
+    if not missing:
+        return
+    ctx.warn(f"{missing} passage(s) have no vector for the search model {embedder.name}; embedding them now")
+    bar = _ProgressBar(enabled=True)
+    try:
+        sync_index(ctx.db, ctx.db_path, progress=bar, embedder=embedder)
+    except IndexUnavailable as exc:
+        ctx.warn(f"cannot bring the vector index up to date: {exc}")
+    finally:
+        bar.close()
+    searcher.refresh()
 
 
 def write_json(ctx: Context, payload: dict[str, Any]) -> None:
@@ -128,20 +201,33 @@ def write_json(ctx: Context, payload: dict[str, Any]) -> None:
     ctx.out.write(clean_text(json.dumps(payload, ensure_ascii=False)) + "\n")
 
 
-def _print_hits(ctx: Context, result) -> None:
-    from indexes.search import snippet_to_plain
-
+def _print_hits(ctx: Context, result, nearest: bool = False) -> None:
+    if result.no_close_match:
+        if not (nearest and result.nearest):
+            hint = "; --nearest shows the nearest passages anyway" if result.nearest else ""
+            print(f"no close match{hint}", file=ctx.out)
+            return
+        print("no close match; the nearest passages:", file=ctx.out)
+        _print_list(ctx, result.nearest)
+        return
     if not result.hits:
         print("no results", file=ctx.out)
         return
+    _print_list(ctx, result.hits)
+
+
+def _print_list(ctx: Context, hits) -> None:
+    from indexes.search import snippet_to_plain
+
     tty = ctx.out.isatty()
     marks = (BOLD, RESET) if tty else ("[", "]")
-    for rank, hit in enumerate(result.hits, 1):
+    for rank, hit in enumerate(hits, 1):
         where = f", p. {hit.page}" if hit.page else ""
         section = f" — {hit.section}" if hit.section else ""
         title = f"{BOLD}{hit.title}{RESET}" if tty else hit.title
         print(
-            f"{rank:>2}. {title}{where}{section}  [doc {hit.document_id}, score {hit.score:.3f}]",
+            f"{rank:>2}. {title}{where}{section}  "
+            f"[doc {hit.document_id}, {hit.relevance}, score {hit.score:.3f}]",
             file=ctx.out,
         )
         print(f"    {snippet_to_plain(hit.snippet, *marks)}", file=ctx.out)
@@ -187,6 +273,8 @@ def _search_batch(ctx: Context, searcher, filters) -> int:
         if result.warning:
             ctx.warn(result.warning)
         line = {"query_id": query_id, "mode": result.mode, "results": [result_dict(h) for h in result.hits]}
+        if args.nearest and result.no_close_match:
+            line["nearest"] = [result_dict(h) for h in result.nearest]
         write_json(ctx, line)
     return EXIT_PARTIAL if bad else EXIT_OK
 
@@ -194,9 +282,10 @@ def _search_batch(ctx: Context, searcher, filters) -> int:
 def cmd_index(ctx: Context) -> int:
     from indexes.sync import IndexUnavailable, sync_index
 
+    embedder = _prepare_model(ctx) if ctx.args.prepare_model else None
     bar = _ProgressBar(enabled=not ctx.args.quiet)
     try:
-        report = sync_index(ctx.db, ctx.db_path, progress=bar, rebuild=ctx.args.rebuild)
+        report = sync_index(ctx.db, ctx.db_path, progress=bar, rebuild=ctx.args.rebuild, embedder=embedder)
     except IndexUnavailable as exc:
         raise CliError(f"cannot build the vector index: {exc}", EXIT_PARTIAL) from exc
     finally:
@@ -208,6 +297,18 @@ def cmd_index(ctx: Context) -> int:
         summary += f"; vector index {what}"
     print(summary, file=ctx.err)
     return EXIT_OK
+
+
+def _prepare_model(ctx: Context):
+    """Load the search model now, exporting it to ONNX first if this machine has not yet."""
+    from indexes.embedder import EmbedderUnavailable, get_embedder
+
+    try:
+        embedder = get_embedder(notice=lambda message: print(message, file=ctx.err, flush=True))
+    except EmbedderUnavailable as exc:
+        raise CliError(f"cannot prepare the search model: {exc}", EXIT_PARTIAL) from exc
+    print(f"search model ready: {embedder.name}", file=ctx.err)
+    return embedder
 
 
 class _ProgressBar:

@@ -8,7 +8,10 @@ from typing import Any
 
 from desktop.cli import EXIT_OK, EXIT_PARTIAL, CliError, Context, add_command, org_cmd
 from desktop.cli.tracking_common import command_group, guard, print_actions, print_json
-from knowledge.vocab import SEVERITY, LinkState, Status
+from knowledge.vocab import SEVERITY, Change, LinkState, Status
+
+# The history entries that show as a status, percent or due change; the others show their change's name.
+PROGRESS_CHANGES = (Change.UPDATED, Change.STATUS, Change.PERCENT, Change.DUE)
 
 # -- argument types: a bad value is a usage error (exit 2) with one readable line ----------------------
 
@@ -58,16 +61,26 @@ def register(sub: Any) -> None:
 
 def _register_return(sub: Any) -> None:
     commands = command_group(
-        sub, "return", "progress returns: export a CSV form for an organisation, import it back"
+        sub, "return", "progress returns: export a CSV or Excel form for an organisation, import it back"
     )
-    p = add_command(commands, "export", guard(cmd_return_export), "write an organisation's return form (CSV)")
-    p.add_argument("organisation", metavar="ORG")
-    p.add_argument("--out", required=True, metavar="FILE.csv")
     p = add_command(
-        commands, "import", guard(cmd_return_import), "apply a filled-in return as progress updates"
+        commands,
+        "export",
+        guard(cmd_return_export),
+        "write an organisation's return form (.csv, or .xlsx with a status list and locked columns),"
+        " issued under a form id that scopes its import",
     )
-    p.add_argument("path", metavar="FILE.csv")
-    p.add_argument("--who", help="who sent the return (default: the organisation)")
+    p.add_argument("organisation", metavar="ORG")
+    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx")
+    p = add_command(
+        commands,
+        "import",
+        guard(cmd_return_import),
+        "apply a filled-in return as progress updates (rows of another organisation's actions are"
+        " refused; rows already applied from the same form are skipped)",
+    )
+    p.add_argument("path", metavar="FILE.csv|FILE.xlsx")
+    p.add_argument("--who", help="who is importing it (default: $ROUNDTABLE_USER, else your login name)")
     p.add_argument("--json", action="store_true")
 
 
@@ -76,7 +89,7 @@ def _add_dashboard_parser(sub: Any) -> None:
         sub, "dashboard", guard(cmd_dashboard), "organisations x recommendations, overdue, blocked"
     )
     p.add_argument("--json", action="store_true", help="the full dashboard data as JSON")
-    p.add_argument("--set", dest="set_slug", help="only this recommendation set")
+    p.add_argument("--set", dest="set_slug", help="this recommendation set (default: the built-in one)")
     p.add_argument("--as-at", type=_date, metavar="DATE", help="judge overdue/stale as at this date")
 
 
@@ -99,6 +112,8 @@ def _register_action(sub: Any) -> None:
         _add_action_link_parsers,
         _add_action_history_parser,
         _add_action_delete_parser,
+        _add_action_restore_parser,
+        _add_action_unlink_parser,
     ):
         add_parser(commands)
     from desktop.cli import report_cmd
@@ -123,7 +138,7 @@ def _add_action_add_parser(commands: Any) -> None:
         metavar="N",
         help="a recommendation it serves (confirmed); repeatable",
     )
-    p.add_argument("--who")
+    p.add_argument("--set", dest="set_slug", metavar="SLUG", help="--rec numbers are of this set")
     p.add_argument("--json", action="store_true")
 
 
@@ -136,6 +151,13 @@ def _add_action_list_parser(commands: Any) -> None:
     p.add_argument("--stale", action="store_true")
     p.add_argument("--roundtable", type=int, metavar="ID")
     p.add_argument("--drafts", action="store_true", help="only draft actions awaiting review")
+    p.add_argument(
+        "--awaiting",
+        action="store_true",
+        help="only actions with a suggested recommendation awaiting confirmation (shown as rec N?)",
+    )
+    p.add_argument("--set", dest="set_slug", metavar="SLUG", help="recommendations of this set only")
+    p.add_argument("--deleted", action="store_true", help="only deleted actions (to restore one)")
     p.add_argument("--as-at", type=_date, metavar="DATE")
     p.add_argument("--json", action="store_true")
 
@@ -152,7 +174,6 @@ def _add_action_update_parser(commands: Any) -> None:
     p.add_argument("--status", type=_status)
     p.add_argument("--percent", type=_percent)
     p.add_argument("--note")
-    p.add_argument("--who")
     p.add_argument("--date", type=_date, metavar="DATE", help="when it happened (default: now)")
 
 
@@ -161,7 +182,6 @@ def _add_action_due_parser(commands: Any) -> None:
     p.add_argument("id", type=int)
     p.add_argument("due", type=_date, metavar="DATE")
     p.add_argument("--reason", required=True)
-    p.add_argument("--who")
 
 
 def _add_action_edit_parser(commands: Any) -> None:
@@ -171,7 +191,6 @@ def _add_action_edit_parser(commands: Any) -> None:
     p.add_argument("--owner")
     p.add_argument("--org", metavar="ORG")
     p.add_argument("--accept", action="store_true", help="accept a draft action (no longer a draft)")
-    p.add_argument("--who")
 
 
 def _add_action_link_parsers(commands: Any) -> None:
@@ -184,7 +203,6 @@ def _add_action_link_parsers(commands: Any) -> None:
         p.add_argument("id", type=int)
         p.add_argument("recs", type=int, nargs="+", metavar="REC")
         p.add_argument("--set", dest="set_slug", help="recommendation set (default: the built-in one)")
-        p.add_argument("--who")
 
 
 def _add_action_history_parser(commands: Any) -> None:
@@ -194,8 +212,21 @@ def _add_action_history_parser(commands: Any) -> None:
 
 
 def _add_action_delete_parser(commands: Any) -> None:
-    p = add_command(commands, "delete", guard(cmd_action_delete), "delete an action and its history")
+    text = "delete an action (kept with its history: `action restore` brings it back)"
+    p = add_command(commands, "delete", guard(cmd_action_delete), text)
     p.add_argument("id", type=int)
+
+
+def _add_action_restore_parser(commands: Any) -> None:
+    p = add_command(commands, "restore", guard(cmd_action_restore), "bring a deleted action back")
+    p.add_argument("id", type=int)
+
+
+def _add_action_unlink_parser(commands: Any) -> None:
+    p = add_command(commands, "unlink", guard(cmd_action_unlink), "remove an action's recommendation links")
+    p.add_argument("id", type=int)
+    p.add_argument("recs", type=int, nargs="+", metavar="REC")
+    p.add_argument("--set", dest="set_slug", help="recommendation set (default: the built-in one)")
 
 
 # -- actions ---------------------------------------------------------------------------------------
@@ -212,7 +243,7 @@ def cmd_action_add(ctx: Context) -> int:
             f"no organisation called {a.org!r}; add it with `roundtable org add` or pass --new-org",
             EXIT_PARTIAL,
         )
-    rec_ids = [recommendation_id(ctx.db, n) for n in a.rec]
+    rec_ids = [recommendation_id(ctx.db, n, a.set_slug) for n in a.rec]
     action_id = add_action(
         ctx.db,
         text=a.text,
@@ -222,7 +253,7 @@ def cmd_action_add(ctx: Context) -> int:
         status=a.status,
         percent=a.percent,
         recommendation_ids=rec_ids,
-        who=a.who,
+        who=ctx.who,
     ).value
     if a.json:
         print_json(ctx, get_action(ctx.db, action_id))
@@ -235,6 +266,12 @@ def cmd_action_list(ctx: Context) -> int:
     from knowledge.actions import list_actions
 
     a = ctx.args
+    if a.deleted:
+        return _list_deleted(ctx)
+    if a.set_slug:
+        from desktop.cli.report_cmd import resolve_set
+
+        resolve_set(ctx, a.set_slug)
     today = date.fromisoformat(a.as_at) if a.as_at else None
     actions = list_actions(
         ctx.db,
@@ -245,8 +282,12 @@ def cmd_action_list(ctx: Context) -> int:
         stale=True if a.stale else None,
         roundtable_id=a.roundtable,
         draft=True if a.drafts else None,
+        set_slug=a.set_slug,
         today=today,
     )
+    actions = _with_judgements(ctx, actions, a.set_slug)
+    if a.awaiting:
+        actions = [x for x in actions if x["awaiting"]]
     if a.json:
         print_json(ctx, actions)
     else:
@@ -254,11 +295,54 @@ def cmd_action_list(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _with_judgements(
+    ctx: Context, actions: list[dict[str, Any]], set_slug: str | None
+) -> list[dict[str, Any]]:
+    """Each action's links limited to one set (when asked), with `awaiting` (a suggestion and nothing
+    confirmed yet) and `fits_none` (no link, and the matcher judged no recommendation fits)."""
+    from desktop.operations.tracking import judged_none
+
+    none = judged_none(ctx.db)
+    for x in actions:
+        if set_slug:
+            x["links"] = [lk for lk in x["links"] if lk["set_slug"] == set_slug]
+        states = {lk["state"] for lk in x["links"]}
+        x["awaiting"] = LinkState.SUGGESTED in states and LinkState.CONFIRMED not in states
+        sets = none.get(x["id"], [])
+        x["fits_none"] = not x["links"] and bool(set_slug in sets if set_slug else sets)
+    return actions
+
+
+def _list_deleted(ctx: Context) -> int:
+    from knowledge.actions import deleted_actions
+
+    rows = deleted_actions(ctx.db)
+    if ctx.args.json:
+        print_json(ctx, rows)
+        return EXIT_OK
+    for r in rows:
+        print(
+            f"{r['id']:>5}  deleted {r['deleted_at'][:16]} by {r['deleted_by']}  "
+            f"{r['organisation'] or '-'}: {r['text']}",
+            file=ctx.out,
+        )
+    if not rows:
+        print("no deleted actions", file=ctx.err)
+    return EXIT_OK
+
+
 def _action_or_fail(ctx: Context, action_id: int) -> dict[str, Any]:
-    from knowledge.actions import get_action
+    from knowledge.actions import action_row, get_action
 
     action = get_action(ctx.db, action_id)
     if action is None:
+        row = action_row(ctx.db, action_id)
+        if row is not None:  # deleted: say how to get it back
+            raise CliError(
+                f"action {action_id} was deleted on {row['deleted_at'][:10]} by {row['deleted_by']}; "
+                f"restore it with `{ctx.command_line('action', 'restore', action_id)}`",
+                EXIT_PARTIAL,
+            )
         raise CliError(f"no action with id {action_id}", EXIT_PARTIAL)
     return action
 
@@ -287,8 +371,10 @@ def cmd_action_show(ctx: Context) -> int:
     )
     for link in action["links"]:
         score = f" score {link['score']:.2f}" if link["score"] is not None else ""
+        from desktop.cli.tracking_common import rec_name
+
         print(
-            f"  recommendation {link['number']}: {link['state']} ({link['origin']}{score}) {link['title']}",
+            f"  recommendation {rec_name(link)}: {link['state']} ({link['origin']}{score}) {link['title']}",
             file=ctx.out,
         )
     _print_history(ctx, history)
@@ -304,6 +390,8 @@ def _print_history(ctx: Context, history: list[dict[str, Any]]) -> None:
             parts.append(f"{h['new_percent']}%")
         if h["new_due"] != h["old_due"]:
             parts.append(f"due {h['old_due'] or '-'} -> {h['new_due'] or '-'}")
+        if not parts and h.get("change") not in (None, *PROGRESS_CHANGES):
+            parts.append(h["change"])  # an edit, an acceptance, a delete or a restore
         who = f" ({h['who']})" if h["who"] else ""
         note = f": {h['note']}" if h["note"] else ""
         print(f"  {h['at'][:16]:<16}{who} {'; '.join(parts)}{note}", file=ctx.out)
@@ -316,7 +404,7 @@ def cmd_action_update(ctx: Context) -> int:
     if a.status is None and a.percent is None and not a.note:
         raise CliError("nothing to record: give --status, --percent or --note")
     result = update_progress(
-        ctx.db, a.id, status=a.status, percent=a.percent, note=a.note, who=a.who, at=a.date or None
+        ctx.db, a.id, status=a.status, percent=a.percent, note=a.note, who=ctx.who, at=a.date or None
     ).value
     if result["id"] is None:
         print(f"action {a.id} unchanged", file=ctx.out)
@@ -329,7 +417,7 @@ def cmd_action_due(ctx: Context) -> int:
     from desktop.operations.tracking import change_due
 
     a = ctx.args
-    result = change_due(ctx.db, a.id, a.due or None, reason=a.reason, who=a.who).value
+    result = change_due(ctx.db, a.id, a.due or None, reason=a.reason, who=ctx.who).value
     print(f"action {ctx.args.id}: due {result['old_due'] or '-'} -> {result['new_due'] or '-'}", file=ctx.out)
     return EXIT_OK
 
@@ -346,7 +434,7 @@ def cmd_action_edit(ctx: Context) -> int:
         owner=a.owner,
         organisation=a.org,
         draft=False if a.accept else None,
-        who=a.who,
+        who=ctx.who,
     )
     return EXIT_OK
 
@@ -357,7 +445,7 @@ def _decide(ctx: Context, state: LinkState) -> int:
 
     _action_or_fail(ctx, ctx.args.id)
     rec_ids = [recommendation_id(ctx.db, n, ctx.args.set_slug) for n in ctx.args.recs]
-    decide_links(ctx.db, ctx.args.id, rec_ids, state, who=ctx.args.who)
+    decide_links(ctx.db, ctx.args.id, rec_ids, state, who=ctx.who)
     return EXIT_OK
 
 
@@ -385,29 +473,61 @@ def cmd_action_history(ctx: Context) -> int:
 def cmd_action_delete(ctx: Context) -> int:
     from desktop.operations.tracking import delete_action
 
-    if not delete_action(ctx.db, ctx.args.id).value:
-        raise CliError(f"no action with id {ctx.args.id}", EXIT_PARTIAL)
+    action = _action_or_fail(ctx, ctx.args.id)
+    delete_action(ctx.db, action["id"], who=ctx.who)
+    print(
+        f"deleted action {action['id']} (kept with its history); to undo: "
+        f"{ctx.command_line('action', 'restore', action['id'])}",
+        file=ctx.out,
+    )
     return EXIT_OK
+
+
+def cmd_action_restore(ctx: Context) -> int:
+    from desktop.operations.tracking import restore_action
+
+    if not restore_action(ctx.db, ctx.args.id, who=ctx.who).value:
+        raise CliError(f"action {ctx.args.id} is not deleted", EXIT_PARTIAL)
+    print(f"restored action {ctx.args.id}", file=ctx.out)
+    return EXIT_OK
+
+
+def cmd_action_unlink(ctx: Context) -> int:
+    from desktop.operations.tracking import remove_link
+    from knowledge.actions import recommendation_id
+
+    _action_or_fail(ctx, ctx.args.id)
+    missing = []
+    for number in ctx.args.recs:
+        rec_id = recommendation_id(ctx.db, number, ctx.args.set_slug)
+        if not remove_link(ctx.db, ctx.args.id, rec_id, who=ctx.who).value:
+            missing.append(number)
+    for number in missing:
+        ctx.warn(f"action {ctx.args.id} has no link to recommendation {number}")
+    return EXIT_PARTIAL if missing else EXIT_OK
 
 
 # -- returns, dashboard, roundtables ---------------------------------------------------------------
 
 
 def cmd_return_export(ctx: Context) -> int:
-    from knowledge.returns import export_return
+    from knowledge.returns import export_return_form
 
     try:
-        count = export_return(ctx.db, ctx.args.organisation, ctx.args.out)
+        form = export_return_form(ctx.db, ctx.args.organisation, ctx.args.out, who=ctx.who)
     except OSError as exc:
         raise CliError(f"cannot write {ctx.args.out}: {exc.strerror or exc}", EXIT_PARTIAL) from exc
-    print(f"wrote {count} action(s) to {ctx.args.out}", file=ctx.err)
+    print(
+        f"wrote {form.actions} action(s) to {ctx.args.out}: form {form.form_id} for {form.organisation}",
+        file=ctx.err,
+    )
     return EXIT_OK
 
 
 def cmd_return_import(ctx: Context) -> int:
     from knowledge.returns import import_return
 
-    report = import_return(ctx.db, ctx.args.path, who=ctx.args.who)
+    report = import_return(ctx.db, ctx.args.path, who=ctx.who)
     if ctx.args.json:
         print_json(ctx, report.as_dict())
     for line in report.problems:
@@ -417,13 +537,17 @@ def cmd_return_import(ctx: Context) -> int:
 
 
 def cmd_dashboard(ctx: Context) -> int:
+    from desktop.cli.report_cmd import resolve_set
+    from knowledge.codebook import set_title
     from knowledge.dashboard import dashboard
 
     today = date.fromisoformat(ctx.args.as_at) if ctx.args.as_at else None
-    data = dashboard(ctx.db, today=today, set_slug=ctx.args.set_slug)
+    set_slug = resolve_set(ctx, ctx.args.set_slug)  # the built-in set unless --set names another
+    data = dashboard(ctx.db, today=today, set_slug=set_slug)
     if ctx.args.json:
         print_json(ctx, data)
         return EXIT_OK
+    print(f"{set_slug}: {set_title(ctx.db, set_slug)}", file=ctx.out)
     print(render_matrix(data), file=ctx.out)
     return EXIT_OK
 

@@ -34,10 +34,34 @@ def command_group(sub: Any, name: str, help: str) -> Any:
     return commands
 
 
+def rec_name(link: dict[str, Any]) -> str:
+    """A recommendation as listings label it: its number, with its set's slug unless it is the built-in."""
+    from knowledge.codebook import BUILTIN_SET
+
+    number = str(link["number"])
+    return number if link.get("set_slug", BUILTIN_SET) == BUILTIN_SET else f"{link['set_slug']}:{number}"
+
+
+def recs_label(action: dict[str, Any]) -> str:
+    """Confirmed recommendations ("4,6"); else the best suggestion awaiting confirmation, marked ("4?");
+    else "none" when the matcher judged that no recommendation fits; else "-"."""
+    from knowledge.vocab import LinkState
+
+    links = action.get("links", [])
+    confirmed = [rec_name(lk) for lk in links if lk["state"] == LinkState.CONFIRMED]
+    if confirmed:
+        return ",".join(confirmed)
+    suggested = [lk for lk in links if lk["state"] == LinkState.SUGGESTED]
+    if suggested:
+        return rec_name(max(suggested, key=lambda lk: lk.get("score") or 0.0)) + "?"
+    return "none" if action.get("fits_none") else "-"
+
+
 def print_actions(ctx: Context, actions: list[dict[str, Any]]) -> None:
-    """One line per action: id, RAG, status, percent, due, recommendations, organisation, text, flags."""
+    """One line per action: id, RAG, status, percent, due, recommendations, organisation, text, flags.
+    "rec 4?" is a suggestion awaiting confirmation; "rec none" an action no recommendation fits."""
     for a in actions:
-        recs = ",".join(map(str, a["recommendations"])) or "-"
+        recs = recs_label(a)
         flags = "".join(f" [{f}]" for f in ("overdue", "stale", "draft") if a[f])
         print(
             f"{a['id']:>5}  {a['rag']:<5} {a['status']:<11} {a['percent']:>3}%  due {a['due'] or '-':<10}  "

@@ -95,6 +95,7 @@ def import_files(
     *,
     progress: Progress = None,
     cancel: Cancel = None,
+    who: str | None = None,
 ) -> Result[ImportSummary]:
     """Import files and folders, one transaction per document; progress in file counts.
 
@@ -111,6 +112,7 @@ def import_files(
         org=options.get("org"),
         progress=progress,
         cancel=cancel,
+        who=who,
     )
     summary = summarise(outcomes, cancelled=bool(cancel and cancel()))
     return Result(summary, summary.changes)
@@ -158,40 +160,76 @@ def load_demo(db: Any, *, progress: Progress = None) -> Result[str]:
     return Result(message, Changes.everything())
 
 
-def update_document(db: Any, document_id: int, fields: dict[str, Any]) -> Result[Any]:
+def update_document(
+    db: Any, document_id: int, fields: dict[str, Any], *, who: str | None = None
+) -> Result[Any]:
     from knowledge.library import update_document as _update
 
-    return Result(_update(db, document_id, **fields), Changes(documents=True, organisations=True))
+    return Result(_update(db, document_id, **fields, who=who), Changes(documents=True, organisations=True))
 
 
-def delete_document(db: Any, document_id: int) -> Result[Any]:
-    """Delete a document with its passages, actions and links; the value is the snapshot that undoes it
-    (None when there was no such document)."""
+def delete_document(db: Any, document_id: int, *, who: str | None = None) -> Result[Any]:
+    """Move a document, with its passages, vectors and links, to the document bin; the value is the
+    snapshot that restore_document undoes it with (None when there was no such document)."""
     from knowledge.library import delete_document as _delete
 
-    snapshot = _delete(db, document_id)
+    snapshot = _delete(db, document_id, who=who)
     return Result(snapshot, DOCUMENTS if snapshot else Changes())
 
 
-def delete_documents(db: Any, db_path: str | Path, document_ids: list[int]) -> Result[list[int]]:
-    """Delete several documents and take their passages out of the indexes; the value is the missing ids."""
+def _sync_indexes(db: Any, db_path: str | Path) -> None:
+    """Bring the saved indexes in step with passages that left or came back (no model needed)."""
     from indexes.sync import IndexUnavailable
 
-    missing = [doc_id for doc_id in document_ids if not delete_document(db, doc_id).value]
-    if len(missing) == len(document_ids):
-        return Result(missing, Changes())
     try:
         index_passages(db, db_path, embed=False)
     except IndexUnavailable:
         pass  # the vector index reconciles itself with the database on next load
+
+
+def delete_documents(
+    db: Any, db_path: str | Path, document_ids: list[int], *, who: str | None = None
+) -> Result[list[int]]:
+    """Delete several documents (to the bin) and take their passages out of the indexes; the value is the
+    missing ids."""
+    missing = [doc_id for doc_id in document_ids if not delete_document(db, doc_id, who=who).value]
+    if len(missing) == len(document_ids):
+        return Result(missing, Changes())
+    _sync_indexes(db, db_path)
     return Result(missing, DOCUMENTS)
 
 
-def restore_document(db: Any, snapshot: Any) -> Result[int]:
-    """Put a deleted document back from its snapshot (its passages need embedding again)."""
+def restore_document(db: Any, snapshot: Any, *, who: str | None = None) -> Result[int]:
+    """Put a deleted document back from the bin, by id or by the snapshot delete_document gave (Undo); its
+    passages come back with their vectors. Raises LookupError (not in the bin) or ValueError (imported
+    again since)."""
     from knowledge.library import restore_document as _restore
 
-    return Result(_restore(db, snapshot), DOCUMENTS)
+    return Result(_restore(db, snapshot, who=who), DOCUMENTS)
+
+
+def restore_documents(
+    db: Any, db_path: str | Path, document_ids: list[int], *, who: str | None = None
+) -> Result[list[tuple[int, int | str]]]:
+    """Restore several documents from the bin and put their passages back in the indexes; the value is
+    (id asked for, id restored as, or the reason it could not be) for each."""
+    outcomes: list[tuple[int, int | str]] = []
+    for doc_id in document_ids:
+        try:
+            outcomes.append((doc_id, restore_document(db, doc_id, who=who).value))
+        except (LookupError, ValueError) as exc:
+            outcomes.append((doc_id, str(exc)))
+    if any(isinstance(result, int) for _, result in outcomes):
+        _sync_indexes(db, db_path)
+        return Result(outcomes, DOCUMENTS)
+    return Result(outcomes, Changes())
+
+
+def deleted_documents(db: Any) -> list[dict[str, Any]]:
+    """The documents in the bin that can be restored (document_id, title, deleted_at, deleted_by)."""
+    from knowledge.library import deleted_documents as _deleted
+
+    return _deleted(db)
 
 
 _local = threading.local()

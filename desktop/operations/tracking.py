@@ -1,4 +1,7 @@
-"""Tracking operations: add, update, edit and delete actions; confirm or reject links; link evidence."""
+"""Tracking operations: add, update, edit, delete and restore actions; decide links; link evidence.
+
+Every write takes `who`, the person the change log records (None: the connection's, see
+knowledge.changelog.who_of)."""
 
 from __future__ import annotations
 
@@ -71,33 +74,42 @@ def change_due(
     return Result(change_due_date(db, action_id, due, reason=reason, who=who), ACTIONS)
 
 
-def edit_action(db: Any, action_id: int, **fields: Any) -> Result[dict[str, Any]]:
+def edit_action(db: Any, action_id: int, *, who: str | None = None, **fields: Any) -> Result[dict[str, Any]]:
     """Change an action's text, owner, organisation or draft flag (edit_action's keywords in knowledge)."""
     from knowledge.actions import edit_action as _edit
 
     changes = NEW_ACTION if fields.get("organisation") is not None else ACTIONS
-    return Result(_edit(db, action_id, **fields), changes)
+    return Result(_edit(db, action_id, who=who, **fields), changes)
 
 
 def update_action_field(
-    db: Any, action_id: int, field: str, value: Any, reason: str | None = None
+    db: Any, action_id: int, field: str, value: Any, reason: str | None = None, *, who: str | None = None
 ) -> Result[Any]:
     """One inline edit from the actions table: status/percent become progress updates (kept in history)."""
     if field in ("status", "percent"):
-        return update_progress(db, action_id, **{field: value})
+        return update_progress(db, action_id, **{field: value}, who=who)
     if field == "due":
-        return change_due(db, action_id, value, reason=reason or "changed in the actions table")
+        return change_due(db, action_id, value, reason=reason or "changed in the actions table", who=who)
     if field == "owner":
-        return edit_action(db, action_id, owner=value or "")
+        return edit_action(db, action_id, owner=value or "", who=who)
     raise ValueError(f"{field} cannot be edited here")
 
 
-def delete_action(db: Any, action_id: int) -> Result[bool]:
-    """Delete an action with its history and links; the value is False when there was no such action."""
+def delete_action(db: Any, action_id: int, *, who: str | None = None) -> Result[bool]:
+    """Delete an action: hidden everywhere, kept with its history (restore_action undoes it); the value is
+    False when there was no such action."""
     from knowledge.actions import delete_action as _delete
 
-    deleted = _delete(db, action_id)
+    deleted = _delete(db, action_id, who=who)
     return Result(deleted, Changes(actions=True, links=True) if deleted else Changes())
+
+
+def restore_action(db: Any, action_id: int, *, who: str | None = None) -> Result[bool]:
+    """Bring a deleted action back; the value is False when it was not deleted (LookupError: no action)."""
+    from knowledge.actions import restore_action as _restore
+
+    restored = _restore(db, action_id, who=who)
+    return Result(restored, Changes(actions=True, links=True) if restored else Changes())
 
 
 def decide_links(
@@ -126,13 +138,31 @@ def reject_link(db: Any, action_id: int, recommendation_id: int, *, who: str | N
     return decide_links(db, action_id, [recommendation_id], LinkState.REJECTED, who=who)
 
 
-def link_evidence(db: Any, passage_id: int, target: tuple[str, int], note: str | None = None) -> Result[int]:
+def remove_link(db: Any, action_id: int, recommendation_id: int, *, who: str | None = None) -> Result[bool]:
+    """Take away an action's link to a recommendation (logged with what it was); False when there was none."""
+    from knowledge.actions import remove_link as _remove
+
+    removed = _remove(db, action_id, recommendation_id, who=who)
+    return Result(removed, LINKS if removed else Changes())
+
+
+def link_evidence(
+    db: Any, passage_id: int, target: tuple[str, int], note: str | None = None, *, who: str | None = None
+) -> Result[int]:
     """Store a passage as evidence for ("recommendation", id) or ("action", id); the value is the link id."""
     from knowledge.actions import link_evidence as _link
 
     kind, target_id = target
     kwargs = {"recommendation_id": target_id} if kind == "recommendation" else {"action_id": target_id}
-    return Result(_link(db, passage_id, note=note, **kwargs), LINKS)
+    return Result(_link(db, passage_id, note=note, who=who, **kwargs), LINKS)
+
+
+def remove_evidence(db: Any, link_id: int, *, who: str | None = None) -> Result[bool]:
+    """Take away one evidence link (logged with what it was); False when there was none."""
+    from knowledge.actions import remove_evidence as _remove
+
+    removed = _remove(db, link_id, who=who)
+    return Result(removed, LINKS if removed else Changes())
 
 
 def import_return(db: Any, path: str) -> Result[Any]:
@@ -154,19 +184,35 @@ def export_return(db: Any, organisation: str, path: str) -> Result[str]:
 def action_rows(db: Any, organisation_ids: list[int] | None = None) -> list[dict]:
     """Actions as knowledge.actions.list_actions shapes them, optionally only these organisations'."""
     from knowledge.actions import list_actions
+    from knowledge.vocab import LinkState
 
     rows = list_actions(db)
     if organisation_ids is not None:
         wanted = set(organisation_ids)
         rows = [r for r in rows if r["organisation_id"] in wanted]
+    none = judged_none(db)
+    for r in rows:
+        # "Suggested, awaiting confirmation" and "no recommendation fits" are shown apart from drafts.
+        states = {link["state"] for link in r["links"]}
+        r["awaiting"] = LinkState.SUGGESTED in states and LinkState.CONFIRMED not in states
+        r["fits_none"] = not r["links"] and bool(none.get(r["id"]))
     return rows
 
 
-def recommendation_progress(db: Any) -> list[dict]:
-    """Each recommendation with its confirmed actions' count, done count and mean completion."""
+def judged_none(db: Any) -> dict[int, list[str]]:
+    """Action id -> the sets the matcher judged it serves none of (and it has no link into)."""
+    from knowledge.codebook import none_judgements
+
+    return none_judgements(db)
+
+
+def recommendation_progress(db: Any, set_slug: str | None = None) -> list[dict]:
+    """Each recommendation of one set (the built-in one by default) with its confirmed actions' count,
+    done count and mean completion."""
+    from knowledge.codebook import BUILTIN_SET
     from knowledge.dashboard import dashboard
 
     return [
         {**rec, Status.DONE: rec["by_status"][Status.DONE], "completion": round(rec["mean_percent"] or 0)}
-        for rec in dashboard(db)["recommendations"]
+        for rec in dashboard(db, set_slug=set_slug or BUILTIN_SET)["recommendations"]
     ]

@@ -39,6 +39,7 @@ class Page(QWidget):
 def create_pages(window: Any) -> dict[str, Page]:
     from desktop.pages.actions import ActionsPage
     from desktop.pages.dashboard import DashboardPage
+    from desktop.pages.history import HistoryPage
     from desktop.pages.library import LibraryPage
     from desktop.pages.recommendations import RecommendationsPage
     from desktop.pages.reports import ReportsPage
@@ -51,4 +52,5 @@ def create_pages(window: Any) -> dict[str, Page]:
         "actions": ActionsPage(window),
         "dashboard": DashboardPage(window),
         "export": ReportsPage(window),
+        "history": HistoryPage(window),
     }

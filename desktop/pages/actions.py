@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -30,15 +33,17 @@ from desktop.operations import tracking
 from desktop.operations.changes import Changes, Result
 from desktop.pages import Page
 from desktop.qtmodels import ROW_ROLE, SORT_ROLE, ActionsTableModel
-from desktop.style import org_type_label, status_color, status_label
+from desktop.style import LINK_MARKS_EXPLAINED, color, org_type_label, status_color, status_label
 from desktop.widgets.common import (
     PageHeader,
     PlainLabel,
     html_escape,
+    remember_splitter,
     short_name,
     status_dot,
     tooltip_text,
 )
+from desktop.widgets.dates import display_date
 from desktop.widgets.dialogs import (
     DateDelegate,
     NewActionDialog,
@@ -46,11 +51,14 @@ from desktop.widgets.dialogs import (
     ProgressDialog,
     StatusDelegate,
 )
-from knowledge.vocab import LinkState
+from knowledge.vocab import LinkState, ReportKind
 
 ORG_ROLE = Qt.ItemDataRole.UserRole + 1
 ORG_NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the full name; the tree shows the abbreviated one
 LINK_ROLE = Qt.ItemDataRole.UserRole + 2
+# Starting widths of #, Action (stretches), Organisation, Recs, Status, %, Owner, Due.
+COLUMN_WIDTHS = (40, 0, 150, 60, 120, 60, 110, 104)
+ACTION_ROOM = 300  # the least the Action column keeps before another column gives way
 
 
 def create_action(db: Any, job: Any, values: dict[str, Any]) -> Result[int]:
@@ -65,20 +73,37 @@ def create_action(db: Any, job: Any, values: dict[str, Any]) -> Result[int]:
     )
 
 
+# The workflow states the table can be narrowed to: drafts (extracted from notes, not yet accepted) and
+# suggestions awaiting a person's confirmation are different jobs, so they are filtered apart.
+SHOW_FILTERS: dict[str, tuple[str, Any]] = {
+    "all": ("All actions", lambda row: True),
+    "drafts": ("Drafts to review", lambda row: bool(row.get("draft"))),
+    "awaiting": ("Suggested, awaiting confirmation", lambda row: bool(row.get("awaiting"))),
+    "none": ("No recommendation fits", lambda row: bool(row.get("fits_none"))),
+}
+
+
 class ActionFilter(QSortFilterProxyModel):
     def __init__(self, parent: Any = None):
         super().__init__(parent)
         self.text = ""
+        self.state = "all"
         self.setSortRole(SORT_ROLE)
 
     def set_text(self, text: str) -> None:
         self.text = text.lower().strip()
         self.invalidateFilter()
 
+    def set_state(self, key: str) -> None:
+        self.state = key if key in SHOW_FILTERS else "all"
+        self.invalidateFilter()
+
     def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802 (Qt naming)
+        row = self.sourceModel().row_dict(source_row)
+        if not SHOW_FILTERS[self.state][1](row):
+            return False
         if not self.text:
             return True
-        row = self.sourceModel().row_dict(source_row)
         hay = " ".join(str(row.get(k) or "") for k in ("text", "organisation", "owner", "status")).lower()
         return all(w in hay for w in self.text.split())
 
@@ -97,10 +122,27 @@ class ActionsPage(Page):
         r.setContentsMargins(12, 0, 0, 0)
         r.addLayout(self._build_tools())
         self._build_table()
-        r.addWidget(self.table, 3)
-        self._build_action_title(r)
+        # The table over the selected action's details, in a splitter the person can drag (remembered).
+        detail = QWidget()
+        d = QVBoxLayout(detail)
+        d.setContentsMargins(0, 4, 0, 0)
+        self._build_action_title(d)
         self._build_detail_tabs()
-        r.addWidget(self.tabs, 2)
+        d.addWidget(self.tabs, 1)
+        self.vsplit = QSplitter(Qt.Orientation.Vertical)
+        self.vsplit.addWidget(self.table)
+        self.vsplit.addWidget(detail)
+        self.vsplit.setStretchFactor(0, 3)
+        self.vsplit.setStretchFactor(1, 1)
+        self.vsplit.setSizes([440, 230])
+        remember_splitter(self.vsplit, window.settings, "actions/detail_split")
+        r.addWidget(self.vsplit, 1)
+        self.legend = QLabel(
+            f"{LINK_MARKS_EXPLAINED} · double-click or F2 edits a cell · right-click for more"
+        )
+        self.legend.setObjectName("muted")
+        self.legend.setWordWrap(True)
+        r.addWidget(self.legend)
         self._build_splitter(right)
         self._link_buttons()
 
@@ -112,22 +154,34 @@ class ActionsPage(Page):
         self.new_button = self.header.add_button(QPushButton("New action…"))
         self.new_button.setObjectName("primaryButton")
         self.new_button.clicked.connect(self.new_action_dialog)
-        self.import_return_button = self.header.add_button(QPushButton("Import return…"))
-        self.import_return_button.clicked.connect(self.import_return_dialog)
-        self.export_return_button = self.header.add_button(QPushButton("Export return…"))
-        self.export_return_button.clicked.connect(self.export_return_dialog)
+        # Progress returns in one menu button: the header must fit a 1024 px window.
+        self.returns_button = self.header.add_button(QPushButton("Returns"))
+        self.returns_button.setToolTip("Send an organisation its progress return, or import a filled one")
+        returns = QMenu(self.returns_button)
+        self.export_return_action = returns.addAction("Export return for this organisation…")
+        self.export_return_action.triggered.connect(self.export_return_dialog)
+        self.import_return_action = returns.addAction("Import a filled return…")
+        self.import_return_action.triggered.connect(self.import_return_dialog)
+        self.returns_button.setMenu(returns)
+        self.returns_button.setMinimumWidth(self.returns_button.sizeHint().width() + 16)
+        self.export_tracker_button = self.header.add_button(QPushButton("Export tracker…"))
+        self.export_tracker_button.setToolTip("Every action as an Excel workbook, with filters and RAG")
+        self.export_tracker_button.clicked.connect(self.export_tracker_dialog)
         self.layout_.addWidget(self.header)
 
     def _build_tree(self) -> None:
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Organisation", "Actions"])
+        self.tree.setHeaderLabels(["Organisation", "n"])
+        self.tree.headerItem().setToolTip(1, "Actions recorded for the organisation")
         self.tree.setRootIsDecorated(True)
         self.tree.setIndentation(14)  # names, not the tree's steps, should get the width
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.header().setStretchLastSection(False)
-        self.tree.setMinimumWidth(250)
-        self.tree.setColumnWidth(1, 56)
+        self.tree.setMinimumWidth(170)
+        self.tree.setAccessibleName("Organisations")
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)  # the full name is in the tooltip
+        self.tree.setColumnWidth(1, 36)
         self.tree.currentItemChanged.connect(lambda *_: self._org_selected())
 
     def _build_tools(self) -> QHBoxLayout:
@@ -135,9 +189,16 @@ class ActionsPage(Page):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter actions")
         self.filter.setClearButtonEnabled(True)
+        self.filter.setAccessibleName("Filter actions")
+        self.show_filter = QComboBox()
+        self.show_filter.setObjectName("showFilter")
+        self.show_filter.setAccessibleName("Show")
+        for key, (label, _) in SHOW_FILTERS.items():
+            self.show_filter.addItem(label, key)
         self.progress_button = QPushButton("Update progress…")
         self.progress_button.clicked.connect(self.progress_dialog)
         tools.addWidget(self.filter, 1)
+        tools.addWidget(self.show_filter)
         tools.addWidget(self.progress_button)
         return tools
 
@@ -147,6 +208,9 @@ class ActionsPage(Page):
         self.proxy = ActionFilter(self)
         self.proxy.setSourceModel(self.model)
         self.filter.textChanged.connect(self.proxy.set_text)
+        self.show_filter.currentIndexChanged.connect(
+            lambda _: self.proxy.set_state(self.show_filter.currentData())
+        )
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -159,6 +223,12 @@ class ActionsPage(Page):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setAccessibleName("Actions")
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns fit instead
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.table.installEventFilter(self)
         self.table.setItemDelegateForColumn(4, StatusDelegate(self.table))
         self.table.setItemDelegateForColumn(5, PercentDelegate(self.table))
         self.table.setItemDelegateForColumn(7, DateDelegate(self.table))
@@ -169,10 +239,47 @@ class ActionsPage(Page):
     def _size_table_columns(self) -> None:
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((40, 0, 140, 56, 124, 64, 110, 96)):
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the action's words get the room
+        header.setMinimumSectionSize(36)
+        for col, width in enumerate(COLUMN_WIDTHS):
             if width:
                 self.table.setColumnWidth(col, width)
+
+    def fit_columns(self) -> None:
+        """Give the Action column the room: below ACTION_ROOM the Organisation column, then the owner, give
+        way (both are in the line under the table), so no column ever hides behind a sideways scrollbar."""
+        single = self._single_organisation()
+        room = self.table.viewport().width()
+        fixed = sum(w for c, w in enumerate(COLUMN_WIDTHS) if w and c not in (2, 6))
+        show_org = not single and room - fixed - COLUMN_WIDTHS[2] >= ACTION_ROOM
+        show_owner = single and room - fixed - COLUMN_WIDTHS[6] >= ACTION_ROOM
+        self.table.setColumnHidden(2, not show_org)
+        self.table.setColumnHidden(6, not show_owner)
+
+    def _give_table_room(self) -> None:
+        """In a narrow window the tree gives way first (to its minimum), before any column does."""
+        split = getattr(self, "split", None)
+        fixed = sum(w for c, w in enumerate(COLUMN_WIDTHS) if w and c not in (2, 6))
+        if split is None or self.table.viewport().width() - fixed >= ACTION_ROOM:
+            return
+        tree, rest = split.sizes()
+        narrowest = self.tree.minimumWidth()
+        if tree > narrowest:
+            give = min(tree - narrowest, ACTION_ROOM - (self.table.viewport().width() - fixed))
+            split.setSizes([tree - give, rest + give])
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        self._give_table_room()
+        self.fit_columns()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
+        from PySide6.QtCore import QEvent
+
+        if watched is self.table and event.type() == QEvent.Type.Resize:
+            self._give_table_room()
+            self.fit_columns()
+        return super().eventFilter(watched, event)
 
     def _build_action_title(self, layout: QVBoxLayout) -> None:
         # The table elides long actions: the selected one is shown in full here.
@@ -215,8 +322,11 @@ class ActionsPage(Page):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
         split.addWidget(right)
+        split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
-        split.setSizes([300, 740])
+        split.setSizes([270, 800])
+        remember_splitter(split, self.window_.settings, "actions/tree_split")
+        self.split = split
         self.layout_.addWidget(split, 1)
 
     # -- data --------------------------------------------------------------------------------------
@@ -282,16 +392,18 @@ class ActionsPage(Page):
 
     def _load_actions(self) -> None:
         selected = self.selected_action()
-        item = self.tree.currentItem()
-        # One organisation without children: its name in every row would only take the action's room.
-        single = item is not None and item.data(0, ORG_ROLE) is not None and item.childCount() == 0
-        self.table.setColumnHidden(2, single)
-        # Across organisations the owner gives way to the organisation (it is in the line under the table).
-        self.table.setColumnHidden(6, not single)
+        # One organisation without children: its name in every row would only take the action's room;
+        # across organisations the owner gives way to the organisation (fit_columns decides).
+        self._give_table_room()
+        self.fit_columns()
         self.model.set_rows(tracking.action_rows(self.db, self.organisation_ids))
         if not (selected and self.select_action(selected["id"])) and self.proxy.rowCount():
             self.table.selectRow(0)
         self._action_selected()
+
+    def _single_organisation(self) -> bool:
+        item = self.tree.currentItem()
+        return item is not None and item.data(0, ORG_ROLE) is not None and item.childCount() == 0
 
     def selected_action(self) -> dict[str, Any] | None:
         index = self.table.currentIndex()
@@ -318,7 +430,9 @@ class ActionsPage(Page):
         self.links.clear()
         self._show_action_title(action)
         if action is None:
-            self.history.setHtml("<p style='color:#7b8794'>Select an action to see its history.</p>")
+            self.history.setHtml(
+                f"<p style='color:{color('muted')}'>Select an action to see its history.</p>"
+            )
             self._link_buttons()
             return
         for link in action.get("links", []):
@@ -327,9 +441,13 @@ class ActionsPage(Page):
             item = QListWidgetItem(f"R{link['number']}  {link['title']}   [{state}{score}]")
             item.setData(LINK_ROLE, link)
             if state == LinkState.REJECTED:
-                item.setForeground(Qt.GlobalColor.gray)
+                item.setForeground(QColor(color("muted")))
             self.links.addItem(item)
-        if not action.get("links"):
+        if not action.get("links") and action.get("fits_none"):
+            item = QListWidgetItem("No recommendation fits: the matcher judged it unrelated to all of them.")
+            item.setForeground(QColor(color("muted")))
+            self.links.addItem(item)
+        elif not action.get("links"):
             self.links.addItem(QListWidgetItem("No recommendation linked yet."))
         else:  # a suggestion waiting for a decision first, so Confirm / Reject work straight away
             states = [link["state"] for link in action["links"]]
@@ -347,7 +465,7 @@ class ActionsPage(Page):
         parts = [
             action.get("organisation") or "",
             f"owner {action['owner']}" if action.get("owner") else "",
-            f"due {action['due']}" if action.get("due") else "",
+            f"due {display_date(action['due'])}" if action.get("due") else "",
         ]
         self.action_meta.setText(" · ".join(p for p in parts if p))
 
@@ -358,7 +476,7 @@ class ActionsPage(Page):
         due = f" · due {html_escape(action['due'])}" if action.get("due") else ""
         parts = [f"<p><b>{status_dot(action['status'])}</b> · {action.get('percent') or 0}%{due}</p>"]
         if not rows:
-            parts.append("<p style='color:#7b8794'>No progress updates yet.</p>")
+            parts.append(f"<p style='color:{color('muted')}'>No progress updates yet.</p>")
         for u in rows:
             parts.append(self._history_entry(u))
         return "".join(parts)
@@ -387,11 +505,13 @@ class ActionsPage(Page):
                 change.append(f"due {old_due} → <b>{html_escape(u['new_due'])}</b>")
             if not change:
                 change.append("note added")
-        color = status_color(u.get("new_status"))
+        dot = status_color(u.get("new_status"))
         who = f" · {html_escape(u['who'])}" if u.get("who") else ""
-        note = f"<br><span style='color:#7b8794'>{html_escape(u['note'])}</span>" if u.get("note") else ""
+        muted = color("muted")
+        note = f"<br><span style='color:{muted}'>{html_escape(u['note'])}</span>" if u.get("note") else ""
+        when = html_escape(display_date(str(u["at"])[:10]))
         return (
-            f"<p><span style='color:{color}'>&#9679;</span>&nbsp;<b>{html_escape(str(u['at'])[:10])}</b>"
+            f"<p><span style='color:{dot}'>&#9679;</span>&nbsp;<b>{when}</b>"
             f"{who}<br>{'; '.join(change)}{note}</p>"
         )
 
@@ -427,6 +547,69 @@ class ActionsPage(Page):
                 self.window_.dataChanged.emit(self.shows)  # put the old date back
                 return
         self.edit_action(action_id, field, value, reason)
+
+    def _double_clicked(self, index: Any) -> None:
+        """The Action text and the read-only columns open their editors too (the table edits the rest)."""
+        if index.column() == 1:
+            self.edit_text_dialog()
+        elif index.column() in (0, 2, 3):
+            self.progress_dialog()
+
+    def edit_text_dialog(self) -> str | None:
+        action = self.selected_action()
+        if action is None:
+            return None
+        text, ok = QInputDialog.getMultiLineText(self, "Edit action", "What will be done:", action["text"])
+        if ok and text.strip() and text.strip() != action["text"]:
+            self.edit_text(action["id"], text.strip())
+            return text.strip()
+        return None
+
+    def edit_text(self, action_id: int, text: str) -> Any:
+        return self._write(
+            lambda db, job: tracking.edit_action(db, action_id, text=text),
+            f"Action #{action_id}: wording saved",
+            action_id,
+        )
+
+    def context_menu(self) -> QMenu:
+        """What can be done with the selected action: the same entries as the buttons and the cells."""
+        menu = QMenu(self)
+        action = self.selected_action()
+        entries = (
+            ("Update progress…", self.progress_dialog),
+            ("Edit wording…", self.edit_text_dialog),
+            ("Change due date…", lambda: self._edit_cell(7)),
+            ("Change owner…", lambda: self._edit_cell(6)),
+            ("Copy action text", self.copy_text),
+        )
+        for label, slot in entries:
+            entry = menu.addAction(label)
+            entry.setEnabled(action is not None)
+            entry.triggered.connect(slot)
+        menu.addSeparator()
+        menu.addAction("New action…").triggered.connect(self.new_action_dialog)
+        return menu
+
+    def _context_menu(self, pos: Any) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid():
+            self.table.selectRow(index.row())
+        self.last_menu = self.context_menu()
+        self.last_menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _edit_cell(self, column: int) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            if self.table.isColumnHidden(column):
+                self.table.setColumnHidden(column, False)  # the owner column may have given way
+            self.table.edit(index.siblingAtColumn(column))
+
+    def copy_text(self) -> None:
+        action = self.selected_action()
+        if action is not None:
+            QGuiApplication.clipboard().setText(action["text"])
+            self.window_.show_message("Action text copied", 3000)
 
     def edit_action(self, action_id: int, field: str, value: Any, reason: str | None = None) -> Any:
         return self._write(
@@ -490,11 +673,32 @@ class ActionsPage(Page):
             self.window_.show_error("Export return", "Choose an organisation first.")
             return
         name = item.data(0, ORG_NAME_ROLE)
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export progress return", f"{name} return.csv", "CSV (*.csv)"
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export progress return", f"{name} return.xlsx", "Excel workbook (*.xlsx);;CSV (*.csv)"
         )
         if path:
-            self.export_return(name, path)
+            suffix = ".csv" if chosen.startswith("CSV") else ".xlsx"  # the form follows the file's suffix
+            self.export_return(name, path if path.lower().endswith((".csv", ".xlsx")) else path + suffix)
+
+    def export_tracker_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export tracker", "tracker.xlsx", "Excel workbook (*.xlsx)"
+        )
+        if path:
+            self.export_tracker(path if path.lower().endswith(".xlsx") else path + ".xlsx")
+
+    def export_tracker(self, path: str) -> Any:
+        """Every action as a workbook (the tracker report's spreadsheet form), on a worker."""
+        from desktop.operations import reports
+
+        return self.window_.run_op(
+            lambda db, job: reports.export_report(
+                db, self.window_.db_path, ReportKind.TRACKER, outputs={"xlsx": path}, evidence="none"
+            ),
+            write=False,
+            on_done=lambda export: self.window_.show_message(f"Tracker written to {export.written[0]}"),
+            on_error=lambda m: self.window_.show_error("Could not export the tracker", m),
+        )
 
     def export_return(self, organisation: str, path: str) -> Any:
         return self.window_.run_op(
@@ -505,7 +709,9 @@ class ActionsPage(Page):
         )
 
     def import_return_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import progress return", "", "CSV (*.csv)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import progress return", "", "Progress returns (*.xlsx *.xlsm *.csv)"
+        )
         if path:
             self.import_return(path)
 

@@ -35,19 +35,34 @@ from desktop.widgets.common import (
     short_name,
     tooltip_text,
 )
-from knowledge.vocab import SEVERITY, Status
+from desktop.widgets.sets import SetSwitcher
+from knowledge.vocab import SEVERITY, LinkState, Status
 
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTION_ROLE = Qt.ItemDataRole.UserRole + 2
 STALE_DAYS = 90
+UNCONFIRMED_COLOR = "#c3ccd6"  # a neutral grey-blue: waiting for a person's decision, not a status
+
+
+def unconfirmed_by_organisation(rows: list[dict[str, Any]]) -> dict[int, list[int]]:
+    """Action ids per organisation id that have no confirmed recommendation link."""
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        if not any(link.get("state") == LinkState.CONFIRMED for link in row.get("links") or []):
+            found.setdefault(row["organisation_id"], []).append(row["id"])
+    return found
+
+
 HEAT_CELL = 28  # px per recommendation column: room for "R9" and a two-digit count
 
 
-def dashboard_data(db: Any) -> dict[str, Any]:
-    """knowledge.dashboard.dashboard, plus the cells keyed by (organisation id, recommendation id)."""
+def dashboard_data(db: Any, set_slug: str | None = None) -> dict[str, Any]:
+    """knowledge.dashboard.dashboard for one set (the built-in one by default), plus the cells keyed by
+    (organisation id, recommendation id)."""
+    from knowledge.codebook import BUILTIN_SET
     from knowledge.dashboard import dashboard
 
-    data = dashboard(db)
+    data = dashboard(db, set_slug=set_slug or BUILTIN_SET)
     recs = data["matrix"]["recommendations"]
     data["organisations"] = [(row["organisation_id"], row["organisation"]) for row in data["matrix"]["rows"]]
     data["cells"] = {
@@ -71,6 +86,9 @@ class DashboardPage(Page):
         super().__init__(window)
         self.data: dict[str, Any] = {}
         self.header = PageHeader("Dashboard", "Who is where against each recommendation")
+        self.set_switcher = SetSwitcher(window)
+        self.set_switcher.setChanged.connect(lambda _: self.refresh())
+        self.header.add_button(self.set_switcher)
         self.layout_.addWidget(self.header)
         self._build_summary()
         heat_card = self._build_heat_card()
@@ -114,7 +132,11 @@ class DashboardPage(Page):
         heat_card = Card("Organisations × recommendations")
         self._build_heat_table()
         heat_card.add(self.heat, 1)
-        caption = QLabel("Number of confirmed actions; colour = the least advanced of them")
+        caption = QLabel(
+            "Number of confirmed actions; colour = the least advanced of them; "
+            "? = unconfirmed (no recommendation confirmed yet)"
+        )
+        caption.setWordWrap(True)  # never cut at 1024 px
         caption.setObjectName("muted")
         heat_card.add(caption)
         heat_card.add(self._build_legend())
@@ -136,6 +158,7 @@ class DashboardPage(Page):
         )
         heat.installEventFilter(self)
         heat.setShowGrid(True)
+        heat.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         heat.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         heat.cellClicked.connect(self.open_cell)
 
@@ -159,6 +182,11 @@ class DashboardPage(Page):
         self.completion_grid.setContentsMargins(0, 0, 0, 0)
         self.completion_grid.setVerticalSpacing(6)
         completion_card.add(self.completion_box)
+        # "80% · 1/3" explained once, under the bars (each bar's tooltip spells out its own figures).
+        key = QLabel("Bar: average % complete · actions done / confirmed")
+        key.setObjectName("muted")
+        key.setWordWrap(True)
+        completion_card.add(key)
         return completion_card
 
     def _build_cell_card(self) -> None:
@@ -168,7 +196,9 @@ class DashboardPage(Page):
         self.cell_title.setWordWrap(True)
         self.cell_list = QListWidget()
         self.cell_list.setWordWrap(True)
-        self.cell_list.setMaximumHeight(84)
+        # Fixed heights: filling the card on a click must not move the heat map above it.
+        self.cell_list.setFixedHeight(84)
+        self.cell_title.setFixedHeight(self.cell_title.fontMetrics().lineSpacing() * 2 + 4)
         self.cell_list.itemDoubleClicked.connect(self._open_action)
         self.cell_card.add(self.cell_title)
         self.cell_card.add(self.cell_list, 0)
@@ -203,13 +233,14 @@ class DashboardPage(Page):
         left.addWidget(self.cell_card, 0)
         right.addWidget(completion_card, 0)
         right.addWidget(self.tabs, 1)
-        columns.addLayout(left, 11)
-        columns.addLayout(right, 9)
+        # The heat map has an Unconfirmed column too: it gets the larger share, so names keep their room.
+        columns.addLayout(left, 12)
+        columns.addLayout(right, 8)
         self.layout_.addLayout(columns, 1)
 
     def refresh(self) -> None:
         super().refresh()
-        self.data = data = dashboard_data(self.db)
+        self.data = data = dashboard_data(self.db, self.set_switcher.fill(self.db))
         totals = data["totals"]
         self.summary_labels["actions"].setText(str(totals["actions"]))
         self.summary_labels[Status.DONE].setText(str(totals["by_status"][Status.DONE]))
@@ -224,8 +255,9 @@ class DashboardPage(Page):
         orgs, recs = data["organisations"], data["recommendations"]
         self.heat.clear()
         self.heat.setRowCount(len(orgs))
-        self.heat.setColumnCount(len(recs))
-        self.heat.setHorizontalHeaderLabels([f"R{r['number']}" for r in recs])
+        # A last column, as in the briefing: actions no recommendation has been confirmed for yet.
+        self.heat.setColumnCount(len(recs) + 1)
+        self.heat.setHorizontalHeaderLabels([f"R{r['number']}" for r in recs] + ["?"])  # "?" as in "R4?"
         for r, (_org_id, name) in enumerate(orgs):
             header = QTableWidgetItem(short_name(name))
             header.setToolTip(tooltip_text(name))
@@ -253,6 +285,23 @@ class DashboardPage(Page):
                         )
                     )
                 self.heat.setItem(r, c, item)
+        self._fill_unconfirmed(orgs, len(recs))
+
+    def _fill_unconfirmed(self, orgs: list[Any], column: int) -> None:
+        self.unconfirmed = unconfirmed_by_organisation(tracking.action_rows(self.db))
+        self.heat.horizontalHeaderItem(column).setToolTip(
+            "?: Unconfirmed, actions with no confirmed recommendation yet (suggested or none)"
+        )
+        for r, (org_id, org_name) in enumerate(orgs):
+            ids = self.unconfirmed.get(org_id, [])
+            item = QTableWidgetItem(str(len(ids)) if ids else "")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            item.setData(CELL_ROLE, (org_id, None))
+            if ids:
+                item.setBackground(QBrush(QColor(UNCONFIRMED_COLOR)))
+                item.setForeground(QBrush(readable_on(UNCONFIRMED_COLOR)))
+                item.setToolTip(tooltip_text(f"{org_name}: {len(ids)} action(s) awaiting a recommendation"))
+            self.heat.setItem(r, column, item)
 
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
         if watched is self.heat and event.type() == QEvent.Type.Resize:
@@ -270,7 +319,7 @@ class DashboardPage(Page):
         needs_scrollbar = rows_height + self.heat.horizontalHeader().height() > self.heat.height() - 4
         scrollbar = self.heat.verticalScrollBar().sizeHint().width() if needs_scrollbar else 0
         room = self.heat.width() - self.heat.columnCount() * HEAT_CELL - scrollbar - 4
-        width = max(120, min(wanted, room))
+        width = max(96, min(wanted, room))  # names elide (full name in the tooltip) before columns scroll
         header.setFixedWidth(width)
         for r in range(self.heat.rowCount()):
             item = self.heat.verticalHeaderItem(r)
@@ -361,11 +410,16 @@ class DashboardPage(Page):
         if item is None:
             return
         org_id, rec_id = item.data(CELL_ROLE)
-        cell = self.data["cells"].get((org_id, rec_id))
         org_name = dict(self.data["organisations"]).get(org_id, "")
-        rec = next(r for r in self.data["recommendations"] if r["id"] == rec_id)
+        if rec_id is None:  # the Unconfirmed column
+            cell = {"action_ids": self.unconfirmed.get(org_id, [])} if self.unconfirmed.get(org_id) else None
+            title = f"{org_name} · actions with no confirmed recommendation"
+        else:
+            cell = self.data["cells"].get((org_id, rec_id))
+            rec = next(r for r in self.data["recommendations"] if r["id"] == rec_id)
+            title = f"{org_name} · Recommendation {rec['number']}: {rec['title']}"
         self.cell_list.clear()
-        self.cell_title.setText(f"{org_name} · Recommendation {rec['number']}: {rec['title']}")
+        self.cell_title.setText(title)
         actions = {a["id"]: a for a in tracking.action_rows(self.db)} if cell else {}
         for action_id in (cell or {}).get("action_ids", []):
             a = actions[action_id]

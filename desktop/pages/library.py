@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
@@ -26,16 +27,18 @@ from desktop.operations import library as library_ops
 from desktop.operations.changes import Changes
 from desktop.pages import Page
 from desktop.qtmodels import ROW_ROLE, SORT_ROLE, Column, DictTableModel
-from desktop.style import KIND_LABELS
+from desktop.style import KIND_LABELS, color
 from desktop.widgets.common import (
     Card,
     PageHeader,
     PlainLabel,
     ReaderPane,
     html_escape,
+    remember_splitter,
     side_by_side,
     status_dot,
 )
+from desktop.widgets.dates import DateField
 
 DOC_COLUMNS = [
     Column("title", "Title"),
@@ -58,6 +61,22 @@ def document_passages(db: Any, document_id: int) -> list[dict[str, Any]]:
     from knowledge.library import document_passages as _passages
 
     return [dict(p) for p in _passages(db, document_id)]
+
+
+# Lines that start a line of their own: list items, and "Label: value" lines (Date:, Venue:, Chair:).
+_LIST_ITEM = re.compile(r"^\s*(([-*•·]|\d+[.)]|[a-z][.)])\s+|[A-Z][\w ()/&-]{0,30}:\s)")
+
+
+def reflow(text: str) -> str:
+    """Text with its hard line breaks joined into paragraphs; list items and blank lines stay on their own."""
+    out: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if out and stripped and out[-1] and not _LIST_ITEM.match(line):
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(stripped)
+    return "\n".join(out)
 
 
 class DocumentFilter(QSortFilterProxyModel):
@@ -96,8 +115,7 @@ class EditDocumentDialog(QDialog):
         for key, label in KIND_LABELS.items():
             self.kind.addItem(label, key)
         self.kind.setCurrentIndex(max(self.kind.findData(doc.get("kind")), 0))
-        self.date = QLineEdit(doc.get("date") or "")
-        self.date.setPlaceholderText("YYYY-MM-DD")
+        self.date = DateField(doc.get("date"))
         self.org = QLineEdit(doc.get("organisation") or "")
         form.addRow("Title", self.title)
         form.addRow("Kind", self.kind)
@@ -114,7 +132,7 @@ class EditDocumentDialog(QDialog):
         return {
             "title": self.title.text().strip(),
             "kind": self.kind.currentData(),
-            "date": self.date.text().strip(),
+            "date": (self.date.iso() or "") if self.date.is_valid() else self.date.text().strip(),
             "organisation": self.org.text().strip(),
         }
 
@@ -237,7 +255,9 @@ class LibraryPage(Page):
         self.delete_button.clicked.connect(self.delete_selected)
         reader = ReaderPane("Select a document to read it", [self.edit_button, self.delete_button])
         self.doc_title, self.doc_meta, self.viewer = reader.title, reader.meta, reader.browser
+        self._shown_document_id: int | None = None
         split = side_by_side(self.table, reader, (3, 2), (720, 370))
+        remember_splitter(split, self.window_.settings, "library/split")
         layout.addWidget(split, 1)
         self._set_doc_buttons(False)
         return panel
@@ -280,11 +300,33 @@ class LibraryPage(Page):
                 return True
         return False
 
-    def show_item(self, document_id: int | None = None, **_: Any) -> None:
+    def show_item(self, document_id: int | None = None, passage_id: int | None = None, **_: Any) -> None:
         if document_id is not None:
             self.filter.clear()
             self.kind_filter.setCurrentIndex(0)
             self.select_document(document_id)
+            if passage_id is not None:
+                self.show_passage(passage_id)
+
+    def show_passage(self, passage_id: int) -> str:
+        """Scroll the reading pane to a passage and select it (Open document from a search result);
+        returns the selected text ("" when the passage is not in the pane)."""
+        from PySide6.QtGui import QTextCursor
+
+        passages = document_passages(self.db, self._shown_document_id) if self._shown_document_id else []
+        passage = next((p for p in passages if p["id"] == passage_id), None)
+        if passage is None:
+            return ""
+        first = reflow(passage.get("text") or "").split("\n")[0][:80]
+        cursor = self.viewer.document().find(first)
+        if cursor.isNull():
+            return ""
+        cursor.setPosition(cursor.selectionStart())
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+        self.viewer.setTextCursor(cursor)
+        self.viewer.ensureCursorVisible()
+        self.viewer.setFocus()
+        return cursor.selectedText()
 
     def _set_doc_buttons(self, enabled: bool) -> None:
         self.edit_button.setEnabled(enabled)
@@ -307,6 +349,7 @@ class LibraryPage(Page):
         if doc.get("source_path"):
             meta.append(str(doc["source_path"]).rsplit("/", 1)[-1])
         self.doc_meta.setText(" · ".join(meta))
+        self._shown_document_id = doc["id"]
         self.viewer.setHtml(self._document_html(doc))
 
     def _document_html(self, doc: dict[str, Any]) -> str:
@@ -329,11 +372,13 @@ class LibraryPage(Page):
         for passage in document_passages(self.db, doc["id"])[:400]:
             page = passage.get("page")
             if page != last_page and page is not None:
-                parts.append(f'<h4 style="color:#7b8794">Page {page}</h4>')
+                parts.append(f'<h4 style="color:{color("muted")}">Page {page}</h4>')
             last_page = page
             section = passage.get("section")
-            head = f'<span style="color:#5b8def">{html_escape(section)}</span><br>' if section else ""
-            text = html_escape(passage.get("text")).replace("\n", "<br>")
+            heading = color("heading")
+            head = f'<span style="color:{heading}">{html_escape(section)}</span><br>' if section else ""
+            # Source files' hard line breaks would leave ragged lines: only list items keep theirs.
+            text = html_escape(reflow(passage.get("text") or "")).replace("\n", "<br>")
             parts.append(f"<p>{head}{text}</p>")
         return "".join(parts)
 

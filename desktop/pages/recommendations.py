@@ -24,9 +24,10 @@ from desktop.operations import library as library_ops
 from desktop.operations import tracking
 from desktop.operations.changes import Changes
 from desktop.pages import Page
-from desktop.style import status_color, status_label
+from desktop.style import color, status_color, status_label
 from desktop.widgets.common import PageHeader, PlainLabel, html_escape
-from knowledge.vocab import LinkState
+from desktop.widgets.sets import SetSwitcher, import_set_dialog
+from knowledge.vocab import LinkState, Status
 
 REC_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -66,7 +67,14 @@ class RecItem(QWidget):
         bar = QProgressBar()
         bar.setRange(0, 100)
         bar.setValue(rec["completion"])
-        bar.setFormat(f"{rec['completion']}% · {rec['actions']} action(s)")
+        # Counts first: "100%" alone read as "recommendation achieved" when one action of one
+        # organisation was done; the bar is the mean completion of the confirmed actions only.
+        done, actions = rec.get(Status.DONE, 0), rec["actions"]
+        bar.setFormat(f"{done} of {actions} action(s) done · average {rec['completion']}%")
+        bar.setToolTip(
+            f"Average completion of the {actions} confirmed action(s); it says how far those actions "
+            "have got, not that the recommendation is achieved"
+        )
         bar.setFixedHeight(16)
         layout.addWidget(title)
         layout.addWidget(bar)
@@ -83,6 +91,12 @@ class RecommendationsPage(Page):
         self.header = PageHeader(
             "Recommendations", "The recommendations being tracked and how far each has got"
         )
+        self.set_switcher = SetSwitcher(window)
+        self.set_switcher.setChanged.connect(lambda _: self.refresh())
+        self.header.add_button(self.set_switcher)
+        self.import_set_button = self.header.add_button(QPushButton("Import set…"))
+        self.import_set_button.setToolTip("Load another report's recommendations (JSON, CSV or Excel)")
+        self.import_set_button.clicked.connect(lambda: import_set_dialog(self))
         self.layout_.addWidget(self.header)
         self.list = QListWidget()
         self.list.setObjectName("recList")
@@ -119,11 +133,13 @@ class RecommendationsPage(Page):
         from knowledge.codebook import recommendation_rows
 
         super().refresh()
-        number = self.current["number"] if self.current else None
+        slug = self.set_switcher.fill(self.db)
+        same_set = self.current is not None and self.current.get("set_slug") == slug
+        number = self.current["number"] if same_set else None
         self.list.blockSignals(True)
         self.list.clear()
         stored = recommendation_rows(self.db)
-        for rec in tracking.recommendation_progress(self.db):
+        for rec in tracking.recommendation_progress(self.db, slug):
             rec = {**stored[rec["id"]], **rec}
             item = QListWidgetItem()
             item.setData(REC_ROLE, rec)
@@ -144,7 +160,10 @@ class RecommendationsPage(Page):
                 return True
         return False
 
-    def show_item(self, number: int | None = None, **_: Any) -> None:
+    def show_item(self, number: int | None = None, set_slug: str | None = None, **_: Any) -> None:
+        if set_slug and set_slug != self.set_switcher.slug():
+            self.window_.set_slug = set_slug
+            self.refresh()
         if number is not None:
             self.select_number(number)
 
@@ -215,7 +234,7 @@ class RecommendationsPage(Page):
                 )
             parts.append("</table>")
         else:
-            parts.append("<p style='color:#7b8794'>No confirmed actions yet.</p>")
+            parts.append(f"<p style='color:{color('muted')}'>No confirmed actions yet.</p>")
         from knowledge.actions import list_evidence
 
         evidence = list_evidence(self.db, recommendation_id=rec["id"])
@@ -230,9 +249,10 @@ class RecommendationsPage(Page):
         )
         parts.append(f"<h3>{label}</h3>")
         if related is None:
-            parts.append("<p style='color:#7b8794'>Looking for related passages…</p>")
+            parts.append(f"<p style='color:{color('muted')}'>Looking for related passages…</p>")
         elif not related:
-            parts.append(f"<p style='color:#7b8794'>{html_escape(note) or 'No related passages found.'}</p>")
+            shown = html_escape(note) or "No related passages found."
+            parts.append(f"<p style='color:{color('muted')}'>{shown}</p>")
         for hit in related or []:
             parts.append(self._passage_html(hit.title, hit.page, hit.text, hit.document_id))
         return "".join(parts)
@@ -245,7 +265,7 @@ class RecommendationsPage(Page):
         where = f"{html_escape(title)}" + (f", p. {page}" if page else "")
         extra = f"<br><i>{html_escape(note)}</i>" if note else ""
         return (
-            f"<p>“{html_escape(text)}”<br><span style='color:#7b8794'>— "
+            f"<p>“{html_escape(text)}”<br><span style='color:{color('muted')}'>— "
             f"<a href='doc:{document_id}'>{where}</a></span>{extra}</p>"
         )
 
@@ -258,7 +278,12 @@ class RecommendationsPage(Page):
 
     def export_current(self) -> None:
         if self.current:
-            self.window_.go_to("export", kind="recommendation", target=self.current["number"])
+            self.window_.go_to(
+                "export",
+                kind="recommendation",
+                target=self.current["number"],
+                set_slug=self.current.get("set_slug"),
+            )
 
     def prepare_screenshot(self) -> None:
         self.refresh()

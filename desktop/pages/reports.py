@@ -1,4 +1,4 @@
-"""Reports page: choose a report, toggle redaction, live preview, save as markdown or HTML, copy."""
+"""Reports page: choose a report, toggle redaction, live preview, save as markdown, HTML, Word, PDF, Excel."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -20,9 +21,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import exporters
 from desktop.operations import reports as report_ops
 from desktop.pages import Page
+from desktop.style import color
 from desktop.widgets.common import Card, PageHeader, PlainLabel
+from desktop.widgets.sets import SetSwitcher
+from desktop.widgets.settings_dialog import REDACT_KEY, export_folder, setting_bool
 from knowledge.redact import COVERS, PLACEHOLDER_SHOWN, placeholder_counts, redaction_line
 from knowledge.vocab import ReportKind
 
@@ -95,11 +100,13 @@ def report_kinds() -> list[Any]:
 class ReportsPage(Page):
     previewReady = Signal(str)  # the markdown shown
     saved = Signal(str)  # path written
+    verified = Signal(object)  # the knowledge.verify.VerifyReport of a saved report checked
 
     def __init__(self, window: Any):
         super().__init__(window)
         self.markdown = ""
         self.html = ""
+        self.built: tuple[Any, Any, bool] = (None, None, False)  # kind, target, redact of the preview
         self._seq = 0
         self.header = PageHeader("Reports", "Markdown summaries with citations, ready to circulate")
         self.layout_.addWidget(self.header)
@@ -115,11 +122,20 @@ class ReportsPage(Page):
         self.target_label = QLabel("Report on")
         self.redact = QCheckBox("Redact personal data")
         self.redact.setToolTip(f"Replace {COVERS}")
+        self.redact.setChecked(setting_bool(window.settings, REDACT_KEY))  # Settings: redaction by default
         self.target_label.setObjectName("muted")
         for combo in (self.kind, self.target):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(16)
+            # The card is narrow; the open list is not, so every item is read whole there.
+            combo.view().setMinimumWidth(420)
+            combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+            combo.setAccessibleName("Report kind" if combo is self.kind else "Report on")
         controls.add(self.kind)
+        # A recommendation report is about one set's recommendation; the other kinds cover every set.
+        self.set_switcher = SetSwitcher(window)
+        self.set_switcher.setChanged.connect(lambda _: self._kind_changed())
+        controls.add(self.set_switcher)
         controls.add(self.target_label)
         controls.add(self.target)
         controls.add(self.redact)
@@ -127,15 +143,14 @@ class ReportsPage(Page):
         note.setObjectName("muted")
         note.setWordWrap(True)
         controls.add(note)
-        self.save_md = QPushButton("Save as Markdown…")
-        self.save_md.setObjectName("primaryButton")
-        self.save_html = QPushButton("Save as HTML…")
+        controls.add(self._save_buttons())
         self.copy = QPushButton("Copy markdown")
-        self.save_md.clicked.connect(lambda: self.save_dialog("md"))
-        self.save_html.clicked.connect(lambda: self.save_dialog("html"))
         self.copy.clicked.connect(self.copy_markdown)
-        for b in (self.save_md, self.save_html, self.copy):
-            controls.add(b)
+        controls.add(self.copy)
+        self.verify = QPushButton("Verify a saved report…")
+        self.verify.setToolTip("Check that every quote of a saved markdown or HTML report matches its source")
+        self.verify.clicked.connect(self.verify_dialog)
+        controls.add(self.verify)
         self.status = PlainLabel()  # error messages quote names as typed
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
@@ -169,6 +184,26 @@ class ReportsPage(Page):
         self.target.currentIndexChanged.connect(lambda _: self._debounce.start())
         self.redact.toggled.connect(lambda _: self._debounce.start())
 
+    def _save_buttons(self) -> QWidget:
+        """'Save as' and a button per format of the exporter registry, two to a row."""
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 4, 0, 0)
+        grid.setSpacing(6)
+        caption = QLabel("Save as")
+        caption.setObjectName("muted")
+        grid.addWidget(caption, 0, 0, 1, 2)
+        self.save_buttons: dict[str, QPushButton] = {}
+        for i, exporter in enumerate(exporters.exporters()):
+            button = QPushButton(exporter.label.split()[0] + "…")  # "Word document" -> "Word…"
+            button.setToolTip(f"Save the report as {exporter.file_filter}")
+            button.clicked.connect(lambda _=False, name=exporter.name: self.save_dialog(name))
+            grid.addWidget(button, 1 + i // 2, i % 2)
+            self.save_buttons[exporter.name] = button
+        self.save_md, self.save_html = self.save_buttons["md"], self.save_buttons["html"]
+        self.save_md.setObjectName("primaryButton")
+        return box
+
     def refresh(self) -> None:
         super().refresh()
         self._kind_changed()
@@ -178,12 +213,27 @@ class ReportsPage(Page):
 
         return reports.get(self.kind.currentData())
 
+    def _set_slug(self) -> str | None:
+        """The set a report of this kind is about, when the kind takes one (recommendation, briefing...)."""
+        return self.set_switcher.slug() if "set_slug" in self._spec().options else None
+
+    def _targets(self, spec: Any) -> list[tuple[str, Any]]:
+        slug = self._set_slug()
+        if slug is None or spec.kind != ReportKind.RECOMMENDATION:  # the others are not numbered by set
+            return spec.targets(self.db) if spec.targets else []
+        from knowledge.codebook import list_recommendations
+
+        return [(f"R{r.number}: {r.title}", r.number) for r in list_recommendations(self.db, slug)]
+
     def _kind_changed(self) -> None:
         spec = self._spec()
+        self.set_switcher.fill(self.db)
+        if "set_slug" not in spec.options:
+            self.set_switcher.hide()
         current = self.target.currentData()
         self.target.blockSignals(True)
         self.target.clear()
-        for label, value in spec.targets(self.db) if spec.targets else []:
+        for label, value in self._targets(spec):
             self.target.addItem(label, value)
         index = self.target.findData(current)
         self.target.setCurrentIndex(max(index, 0))
@@ -191,11 +241,21 @@ class ReportsPage(Page):
         visible = spec.target is not None
         self.target.setVisible(visible)
         self.target_label.setVisible(visible)
+        for exporter in exporters.exporters():  # Excel only for the reports that have a spreadsheet form
+            self.save_buttons[exporter.name].setEnabled(not exporter.workbook or spec.workbook is not None)
         self._debounce.start()
 
     def show_item(
-        self, kind: str | None = None, target: Any = None, redact: bool | None = None, **_: Any
+        self,
+        kind: str | None = None,
+        target: Any = None,
+        redact: bool | None = None,
+        set_slug: str | None = None,
+        **_: Any,
     ) -> None:
+        if set_slug:
+            self.window_.set_slug = set_slug  # the switcher shows it when the kind is filled in
+            self._kind_changed()
         if kind:
             self.kind.setCurrentIndex(max(self.kind.findData(kind), 0))
             self._kind_changed()
@@ -211,9 +271,10 @@ class ReportsPage(Page):
         kind = self.kind.currentData()
         target = self.target.currentData()
         if self._spec().target is not None and target is None:
-            self.preview.setHtml("<p style='color:#7b8794'>Nothing to report on yet.</p>")
+            self.preview.setHtml(f"<p style='color:{color('muted')}'>Nothing to report on yet.</p>")
             return None
         redact = self.redact.isChecked()
+        set_slug = self._set_slug()
         self._seq += 1
         seq = self._seq
         self.status.setText("Building the report…")
@@ -222,6 +283,7 @@ class ReportsPage(Page):
             if seq != self._seq:
                 return
             self.markdown, self.html = answer
+            self.built = (kind, target, redact)  # what a save writes: the report as previewed
             self.preview.document().setDefaultStyleSheet(preview_css())  # the theme may have changed
             shown = preview_html(self.html)
             if redact:
@@ -233,7 +295,9 @@ class ReportsPage(Page):
             self.previewReady.emit(self.markdown)
 
         return self.window_.run_op(
-            lambda db, job: report_ops.render_report(db, self.window_.db_path, kind, target, redact),
+            lambda db, job: report_ops.render_report(
+                db, self.window_.db_path, kind, target, redact, set_slug=set_slug
+            ),
             write=False,
             on_done=done,
             on_error=lambda m: self.status.setText(f"Could not build the report: {m}"),
@@ -242,24 +306,59 @@ class ReportsPage(Page):
     def save_dialog(self, fmt: str) -> None:
         if not self.markdown:
             return
-        suffix = "md" if fmt == "md" else "html"
-        name = f"{self.kind.currentData()}-report.{suffix}"
-        start = str(Path(str(self.window_.settings.value("last_export_dir", str(Path.home())))) / name)
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save report", start, "Markdown (*.md)" if fmt == "md" else "HTML (*.html)"
-        )
+        exporter = exporters.get(fmt)
+        # A redacted copy says so in its name: it is the one that may be circulated.
+        redacted = "-redacted" if self.built[2] else ""
+        name = f"{self.kind.currentData()}-report{redacted}{exporter.suffix}"
+        start = str(Path(export_folder(self.window_.settings)) / name)
+        path, _ = QFileDialog.getSaveFileName(self, "Save report", start, exporter.file_filter)
         if path:
             self.window_.settings.setValue("last_export_dir", str(Path(path).parent))
             self.save(path, fmt)
 
     def save(self, path: str | Path, fmt: str = "md") -> Any:
-        """Write the previewed report (markdown or its HTML) on a worker."""
-        text = self.markdown if fmt == "md" else self.html
+        """Write the previewed report in a format of desktop.exporters ('md', 'html', 'docx', 'pdf',
+        'xlsx') on a worker: Word and PDF from the same HTML as the preview, Excel from the database."""
+        markdown, html = self.markdown, self.html
+        kind, target, redact = self.built
+
+        def work(db: Any, job: Any) -> Any:
+            return report_ops.save_report(
+                db, path, fmt, markdown=markdown, html=html, kind=kind, target=target, redact=redact
+            )
+
         return self.window_.run_op(
-            lambda db, job: report_ops.write_text(str(path), text),
+            work,
             write=False,
             on_done=lambda p: (self.window_.show_message(f"Report saved to {p}"), self.saved.emit(p)),
             on_error=lambda m: self.window_.show_error("Could not save the report", m),
+        )
+
+    def verify_dialog(self) -> None:
+        start = str(self.window_.settings.value("last_export_dir", str(Path.home())))
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Verify a saved report", start, "Reports (*.md *.html *.htm);;All files (*)"
+        )
+        if path:
+            self.verify_saved(path)
+
+    def verify_saved(self, path: str | Path) -> Any:
+        """Check a saved report's citations against the database on a worker; say what was found."""
+
+        def done(report: Any) -> None:
+            if report.ok:
+                self.window_.show_message(report.summary())
+            else:
+                name = Path(report.path).name
+                lines = [report.summary(), "", *(f.line(name) for f in report.problems)]
+                self.window_.show_error("Citations that do not match their sources", "\n".join(lines))
+            self.verified.emit(report)
+
+        return self.window_.run_op(
+            lambda db, job: report_ops.verify_saved_report(db, str(path)),
+            write=False,
+            on_done=done,
+            on_error=lambda m: self.window_.show_error("Could not verify the report", m),
         )
 
     def copy_markdown(self) -> None:

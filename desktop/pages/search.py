@@ -38,6 +38,56 @@ MODES = [("hybrid", "Hybrid"), ("semantic", "By meaning"), ("keyword", "Keyword"
 SCREENSHOT_QUERY = "procurement"
 QUERY_SHOWN = 80  # characters of the query quoted above the results: a pasted page must not widen the window
 MARK_OPEN = "<span style='background-color:#ffe58a; color:#1f2933; font-weight:600'>"
+PLACEHOLDER = 'Search the library: who carries the risk?  "exact phrase"  -exclude  synth*  a OR b  a AND b'
+SYNTAX_TIP = (
+    "<b>Search syntax</b><br>"
+    "plain words: ranked by meaning and by keyword<br>"
+    '<code>"exact phrase"</code>: the words together, in order<br>'
+    "<code>-word</code> or <code>NOT word</code>: leave out passages containing it (every mode)<br>"
+    "<code>synth*</code>: any word starting with it<br>"
+    "<code>a OR b</code>: either; <code>a AND b</code>: both; <code>( )</code> to group<br>"
+    "Only upper-case AND, OR, NOT are operators."
+)
+RELEVANCE_STYLE = {"high": ("High", "#1e7b4f"), "medium": ("Medium", "#9a6700"), "low": ("Low", "#7b8794")}
+
+
+def relevance_label(hit: Any) -> str:
+    """High / Medium / Low: what the window shows instead of a raw score."""
+    return RELEVANCE_STYLE.get(str(getattr(hit, "relevance", "") or "low"), RELEVANCE_STYLE["low"])[0]
+
+
+def relevance_html(hit: Any) -> str:
+    label, colour = RELEVANCE_STYLE.get(str(getattr(hit, "relevance", "") or "low"), RELEVANCE_STYLE["low"])
+    return f"<span style='color:{colour}; font-weight:600'>{label}</span>"
+
+
+def date_problem(text: str) -> str | None:
+    """Why a filter date is not one (None when it is empty or a real YYYY[-MM[-DD]] date)."""
+    import re
+    from datetime import date
+
+    text = text.strip()
+    if not text:
+        return None
+    text = _iso_or_text(text)
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        year, month, day = (text.split("-") + ["01", "01"])[:3]
+        try:
+            date(int(year), int(month), int(day))
+            return None
+        except ValueError:
+            pass
+    return f"“{text}” is not a date (e.g. 28/02/2027, 28 Feb 2027, 2027-02-28 or 2027)"
+
+
+def _iso_or_text(text: str) -> str:
+    """A typed date filter as ISO when it is one in any written form; otherwise as typed (then refused)."""
+    from desktop.widgets.dates import filter_date
+
+    try:
+        return filter_date(text) or ""
+    except ValueError:
+        return text.strip()
 
 
 def snippet_html(hit: Any) -> str:
@@ -109,7 +159,13 @@ class SearchPage(Page):
         self.layout_.addLayout(self._build_filters())
         self.info = PlainLabel()  # quotes the query and error messages as typed
         self.info.setObjectName("muted")
-        self.layout_.addWidget(self.info)
+        self.nearest_button = QPushButton("Show the nearest passages")
+        self.nearest_button.setVisible(False)
+        self.nearest_button.clicked.connect(self.show_nearest)
+        info_row = QHBoxLayout()
+        info_row.addWidget(self.info, 1)
+        info_row.addWidget(self.nearest_button)
+        self.layout_.addLayout(info_row)
         self._build_results()
         self.layout_.addWidget(side_by_side(self.results, self._build_reader(), (1, 1), (540, 500)), 1)
         self._connect_signals()
@@ -118,9 +174,8 @@ class SearchPage(Page):
         row = QHBoxLayout()
         self.query = QLineEdit()
         self.query.setObjectName("searchBox")
-        self.query.setPlaceholderText(
-            "Search the library, e.g. who carries the risk when the algorithm is wrong?"
-        )
+        self.query.setPlaceholderText(PLACEHOLDER)
+        self.query.setToolTip(SYNTAX_TIP)
         self.query.setClearButtonEnabled(True)
         self.mode = QComboBox()
         for key, label in MODES:
@@ -139,9 +194,9 @@ class SearchPage(Page):
         for key, label in KIND_LABELS.items():
             self.kind.addItem(label, key)
         self.date_from = QLineEdit()
-        self.date_from.setPlaceholderText("From YYYY-MM-DD")
+        self.date_from.setPlaceholderText("From, e.g. 01/06/2024")
         self.date_to = QLineEdit()
-        self.date_to.setPlaceholderText("To YYYY-MM-DD")
+        self.date_to.setPlaceholderText("To, e.g. 2024-06-30")
         for box in (self.date_from, self.date_to):
             box.setFixedWidth(150)
         self.organisation = QComboBox()
@@ -247,10 +302,10 @@ class SearchPage(Page):
         out: dict[str, Any] = {}
         if self.kind.currentData():
             out["kinds"] = [self.kind.currentData()]
-        if self.date_from.text().strip():
-            out["date_from"] = self.date_from.text().strip()
+        if self.date_from.text().strip():  # 28/02/2027 and 28 Feb 2027 read as 2027-02-28
+            out["date_from"] = _iso_or_text(self.date_from.text())
         if self.date_to.text().strip():
-            out["date_to"] = self.date_to.text().strip()
+            out["date_to"] = _iso_or_text(self.date_to.text())
         if self.organisation.currentData():
             out["organisation"] = self.organisation.currentData()
         if self.roundtable.currentData():
@@ -281,6 +336,11 @@ class SearchPage(Page):
         if not text:
             self._clear()
             return None
+        problem = date_problem(self.date_from.text()) or date_problem(self.date_to.text())
+        if problem:
+            self._clear()
+            self.info.setText(problem)
+            return None
         run_mode, note = self.effective_mode()
         self._seq += 1
         request = library_ops.SearchRequest(query=text, mode=run_mode, filters=self.filters(), seq=self._seq)
@@ -302,10 +362,11 @@ class SearchPage(Page):
         self.show_result(result)
         self.window_.searchFinished.emit(result)
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: Any, hits: list[Any] | None = None) -> None:
         self.last_result = result
         self.results_model.clear()
-        for hit in result.hits:
+        shown = result.hits if hits is None else hits
+        for hit in shown:
             where = html_escape(hit.title or "Untitled")
             details = [KIND_LABELS.get(hit.kind or "", hit.kind or "")]
             if hit.page:
@@ -315,7 +376,10 @@ class SearchPage(Page):
             if getattr(hit, "section", None):
                 details.append(hit.section)
             detail = html_escape(" · ".join(d for d in details if d))
-            html = f"<b>{where}</b><br><span style='color:#7b8794'>{detail}</span><br>{snippet_html(hit)}"
+            html = (
+                f"<b>{where}</b><br>{relevance_html(hit)} <span style='color:#7b8794'>· {detail}</span>"
+                f"<br>{snippet_html(hit)}"
+            )
             item = QStandardItem(html)
             item.setData(hit, HIT_ROLE)
             self.results_model.appendRow(item)
@@ -323,16 +387,29 @@ class SearchPage(Page):
             n for n in (self._note if hasattr(self, "_note") else "", getattr(result, "warning", "")) if n
         ]
         query = result.query if len(result.query) <= QUERY_SHOWN else result.query[: QUERY_SHOWN - 1] + "…"
-        count = f"{len(result.hits)} result(s) for “{query}” ({result.mode})"
+        no_close = bool(getattr(result, "no_close_match", False))
+        if no_close and hits is not None:
+            count = f"No close match for “{query}” ({result.mode}); the nearest passages"
+        elif no_close:
+            count = f"No close match for “{query}” ({result.mode})"
+        else:
+            count = f"{len(result.hits)} result(s) for “{query}” ({result.mode})"
         self.info.setText(" · ".join([count, *notes]))
-        if result.hits:
+        self.nearest_button.setVisible(no_close and hits is None and bool(getattr(result, "nearest", None)))
+        if shown:
             self.results.setCurrentIndex(self.results_model.index(0, 0))
         else:
             self._show_passage(None)
 
+    def show_nearest(self) -> None:
+        """After "no close match": the nearest few passages, marked as such."""
+        if self.last_result is not None:
+            self.show_result(self.last_result, list(getattr(self.last_result, "nearest", [])))
+
     def _clear(self) -> None:
         self.results_model.clear()
         self.info.clear()
+        self.nearest_button.setVisible(False)
         self._show_passage(None)
 
     # -- one result --------------------------------------------------------------------------------
@@ -356,7 +433,7 @@ class SearchPage(Page):
             meta.append(f"page {hit.page}")
         if hit.date:
             meta.append(str(hit.date))
-        meta.append(f"score {hit.score:.3f}")
+        meta.append(f"relevance {relevance_label(hit)}")
         self.passage_meta.setText(" · ".join(m for m in meta if m))
         self.context.setHtml(self.context_html(hit))
         self.context.scrollToAnchor("hit")
@@ -390,7 +467,8 @@ class SearchPage(Page):
 
     def open_document(self) -> None:
         if self.current_hit is not None:
-            self.window_.go_to("library", document_id=self.current_hit.document_id)
+            hit = self.current_hit  # the library selects this passage in the document, not its top
+            self.window_.go_to("library", document_id=hit.document_id, passage_id=hit.passage_id)
 
     def link_dialog(self) -> None:
         if self.current_hit is None:

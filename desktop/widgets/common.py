@@ -85,6 +85,12 @@ class PageHeader(QWidget):
         layout.addLayout(self.buttons)
 
     def add_button(self, button: QWidget) -> QWidget:
+        # A squeezed button clips its own label ("mport return."): buttons keep their width, the
+        # subtitle wraps instead.
+        button.setMinimumWidth(button.sizeHint().width())
+        text = button.text() if isinstance(button, QPushButton) else ""  # a set switcher goes here too
+        if text and not button.accessibleName():
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
         self.buttons.addWidget(button)
         return button
 
@@ -352,4 +358,18 @@ def side_by_side(
     split.setStretchFactor(0, stretch[0])
     split.setStretchFactor(1, stretch[1])
     split.setSizes(list(sizes))
+    return split
+
+
+def remember_splitter(split: QSplitter, settings: Any, key: str) -> QSplitter:
+    """Put a splitter back where the person left it (QSettings `key`), and keep each move they make."""
+    from PySide6.QtCore import QByteArray
+
+    split.setObjectName(key.replace("/", "_"))
+    state = settings.value(key) if settings is not None else None
+    if isinstance(state, QByteArray | bytes) and state:
+        split.restoreState(QByteArray(state))
+    if settings is not None:
+        split.splitterMoved.connect(lambda *_: settings.setValue(key, split.saveState()))
+    split.setChildrenCollapsible(False)  # a pane dragged to nothing is a pane lost
     return split

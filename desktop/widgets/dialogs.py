@@ -1,14 +1,13 @@
-"""Dialogs for the tracking pages: new action with suggested recommendations, progress update, delegates."""
+"""Dialogs: new action with suggested recommendations, progress update, the person's name, delegates."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,16 +21,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.style import STATUS_LABELS
+from desktop.style import STATUS_LABELS, dot_icon
 from desktop.widgets.common import Chip, PlainLabel, tooltip_text
+from desktop.widgets.dates import DATE_HINT, DateField
 from desktop.widgets.flow import FlowLayout
 from knowledge.vocab import LinkState, Status
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A suggestion scoring below this is no suggestion at all: it is not offered as a chip.
+MIN_CHIP_SCORE = 0.05
 
 
-class StatusDelegate(QStyledItemDelegate):
+def _wide_enough(editor: QWidget, option: Any) -> None:
+    """Place an in-cell editor over its cell, but never narrower than it needs ("Plann" for Planned)."""
+    rect = QRect(option.rect)
+    rect.setWidth(max(rect.width(), editor.sizeHint().width()))
+    editor.setGeometry(rect)
+
+
+class ColourKeepingDelegate(QStyledItemDelegate):
+    """Draws a cell's own colours on a selected row too: the status dot stays red for Blocked (Qt tints
+    a selected icon with the highlight: mauve), an overdue date stays red (selected text turns black)."""
+
+    def initStyleOption(self, option, index):  # noqa: N802 (Qt naming)
+        super().initStyleOption(option, index)
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(decoration, QColor):
+            pixmap = dot_icon(decoration.name()).pixmap(12, 12)
+            icon = QIcon()
+            for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+                icon.addPixmap(pixmap, mode)
+            option.icon = icon
+            option.decorationSize = pixmap.size()
+        foreground = index.data(Qt.ItemDataRole.ForegroundRole)
+        if foreground is not None:
+            brush = QBrush(foreground) if not isinstance(foreground, QBrush) else foreground
+            option.palette.setBrush(QPalette.ColorRole.HighlightedText, brush)
+
+
+class StatusDelegate(ColourKeepingDelegate):
     """A combo box of the six statuses."""
+
+    def updateEditorGeometry(self, editor, option, index):  # noqa: N802 (Qt naming)
+        _wide_enough(editor, option)
 
     def createEditor(self, parent, option, index):  # noqa: N802 (Qt naming)
         combo = QComboBox(parent)
@@ -47,6 +78,9 @@ class StatusDelegate(QStyledItemDelegate):
 
 
 class PercentDelegate(QStyledItemDelegate):
+    def updateEditorGeometry(self, editor, option, index):  # noqa: N802
+        _wide_enough(editor, option)
+
     def createEditor(self, parent, option, index):  # noqa: N802
         spin = QSpinBox(parent)
         spin.setRange(0, 100)
@@ -61,22 +95,26 @@ class PercentDelegate(QStyledItemDelegate):
         model.setData(index, editor.value(), Qt.ItemDataRole.EditRole)
 
 
-class DateDelegate(QStyledItemDelegate):
-    """A calendar date editor; writes ISO dates."""
+class DateDelegate(ColourKeepingDelegate):
+    """A date editor that takes ISO or UK day-first text, or a calendar pick; writes ISO dates."""
 
     def createEditor(self, parent, option, index):  # noqa: N802
-        edit = QDateEdit(parent)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        return edit
+        field = DateField(parent=parent)
+        field.setAutoFillBackground(True)
+        return field
+
+    def updateEditorGeometry(self, editor, option, index):  # noqa: N802
+        rect = QRect(option.rect)
+        rect.setWidth(max(rect.width(), 190))  # room for "28 Feb 2027" and the calendar button
+        editor.setGeometry(rect)
 
     def setEditorData(self, editor, index):  # noqa: N802
-        value = index.data(Qt.ItemDataRole.EditRole)
-        date = QDate.fromString(str(value), "yyyy-MM-dd") if value else QDate.currentDate()
-        editor.setDate(date if date.isValid() else QDate.currentDate())
+        editor.set_iso(index.data(Qt.ItemDataRole.EditRole))
 
     def setModelData(self, editor, model, index):  # noqa: N802
-        model.setData(index, editor.date().toString("yyyy-MM-dd"), Qt.ItemDataRole.EditRole)
+        if not editor.is_valid():
+            return  # not a date: the stored one stays (the field showed it in red)
+        model.setData(index, editor.iso() or "", Qt.ItemDataRole.EditRole)
 
 
 class NewActionDialog(QDialog):
@@ -110,8 +148,7 @@ class NewActionDialog(QDialog):
         self.text.setFixedHeight(90)
         self.owner = QLineEdit()
         self.owner.setPlaceholderText("Role or name")
-        self.due = QLineEdit()
-        self.due.setPlaceholderText("YYYY-MM-DD")
+        self.due = DateField()
         form.addRow("Organisation", self.organisation)
         form.addRow("Action", self.text)
         form.addRow("Owner", self.owner)
@@ -130,7 +167,7 @@ class NewActionDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color:#d64545")
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
+        self.buttons = buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self._save)
@@ -170,10 +207,11 @@ class NewActionDialog(QDialog):
         self._seq += 1
         seq, org_type, embedder = self._seq, self.org_type(), self.window_.embedder
 
-        def work(db: Any, job: Any) -> tuple[int, list[Any]]:
-            from indexes.matching import suggest
+        def work(db: Any, job: Any) -> tuple[int, list[Any], bool]:
+            from indexes.matching import match
 
-            return seq, list(suggest(db, text, org_type, embedder=embedder, limit=5))
+            found = match(db, text, org_type, embedder=embedder, limit=5)
+            return seq, list(found.suggestions), found.none
 
         self.hint.setText("Finding recommendations…")
         return self.window_.workers.read(
@@ -186,8 +224,8 @@ class NewActionDialog(QDialog):
             self.window_.modelStateChanged.disconnect(self._model_state)
             self.request_suggestions()
 
-    def _show_suggestions(self, answer: tuple[int, list[Any]]) -> None:
-        seq, suggestions = answer
+    def _show_suggestions(self, answer: tuple[int, list[Any], bool]) -> None:
+        seq, suggestions, fits_none = answer
         if seq != self._seq:
             return
         checked = {c.value for c in self.chip_widgets if c.isChecked()}
@@ -195,7 +233,7 @@ class NewActionDialog(QDialog):
             self.chips.removeWidget(chip)
             chip.deleteLater()
         self.chip_widgets = []
-        for s in suggestions:
+        for s in [s for s in suggestions if s.score >= MIN_CHIP_SCORE]:
             chip = Chip(f"R{s.number}  {s.title}  ·  {s.score:.2f}", s.rec_id)
             chip.setToolTip(tooltip_text(f"Recommendation {s.number}: {s.title} (score {s.score:.2f})"))
             chip.setChecked(s.rec_id in checked)
@@ -203,7 +241,9 @@ class NewActionDialog(QDialog):
             chip.show()  # now, not when the layout gets round to it: _fit_chips measures the chips
             self.chip_widgets.append(chip)
         self.hint.setText(
-            "Best match first. Ticked recommendations are confirmed when you save."
+            "No recommendation fits this action; the closest are shown, tick one only if it does serve it."
+            if fits_none
+            else "Best match first. Ticked recommendations are confirmed when you save."
             if suggestions
             else "No suggestions for this text."
         )
@@ -221,7 +261,7 @@ class NewActionDialog(QDialog):
             "organisation": self.organisation.currentText().strip(),
             "text": self.text.toPlainText().strip(),
             "owner": self.owner.text().strip() or None,
-            "due": self.due.text().strip() or None,
+            "due": self.due.iso() if self.due.is_valid() else self.due.text().strip() or None,
             "recommendation_ids": [c.value for c in self.chip_widgets if c.isChecked()],
             LinkState.SUGGESTED: [c.value for c in self.chip_widgets if not c.isChecked()],
         }
@@ -234,8 +274,9 @@ class NewActionDialog(QDialog):
         if not values["organisation"]:
             self.error.setText("Choose or type the organisation.")
             return
-        if values["due"] and not DATE_RE.match(values["due"]):
-            self.error.setText("Due date must be YYYY-MM-DD.")
+        if not self.due.is_valid():
+            self.error.setText(f"The due date is not a date ({DATE_HINT}).")
+            self.due.setFocus()
             return
         self.saveRequested.emit(values)
         self.accept()
@@ -272,6 +313,8 @@ class ProgressDialog(QDialog):
         self.note.setFixedHeight(90)
         self.who = QLineEdit()
         self.who.setPlaceholderText("Your name or role")
+        # The window's name for the person (File → Your name…): a change made for someone else can say so.
+        self.who.setText(str(getattr(parent.window() if parent else None, "who", "") or ""))
         form.addRow("Status", self.status)
         form.addRow("Complete", self.percent)
         form.addRow("Note", self.note)
@@ -302,3 +345,42 @@ class ProgressDialog(QDialog):
     def _save(self) -> None:
         self.saveRequested.emit(self.values())
         self.accept()
+
+
+class WhoDialog(QDialog):
+    """Asks the person's name once (the change log records it with every change they make); the login
+    name is offered, and File → Your name… opens it again."""
+
+    nameChosen = Signal(str)
+
+    def __init__(self, name: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Your name")
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        text = PlainLabel(
+            "Roundtable Desk keeps a record of every change and who made it. "
+            "Which name should it record for you?"
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        self.name = QLineEdit(name)
+        self.name.selectAll()
+        layout.addWidget(self.name)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self._save)
+        self.name.textChanged.connect(lambda value: self.accept_button().setEnabled(bool(value.strip())))
+        layout.addWidget(self.buttons)
+        self._offered = name
+
+    def accept_button(self) -> Any:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def _save(self) -> None:
+        self.nameChosen.emit(self.name.text().strip())
+        self.accept()
+
+    def reject(self) -> None:
+        # Closed without an answer: the name offered stands (it is asked once, changeable from the menu).
+        self.nameChosen.emit(self._offered)
+        super().reject()

@@ -1,9 +1,19 @@
 """Actions: who committed to what, their append-only progress history, RAG, and links to recommendations."""
 
-from knowledge.actions.links import confirm_link, link_evidence, link_recommendation, reject_link
+from knowledge.actions.links import (
+    confirm_link,
+    link_evidence,
+    link_recommendation,
+    reject_link,
+    remove_evidence,
+    remove_link,
+    store_suggestions,
+)
 from knowledge.actions.parse import check_status, parse_percent, parse_status
 from knowledge.actions.queries import (
     action_history,
+    action_row,
+    deleted_actions,
     get_action,
     list_actions,
     list_evidence,
@@ -27,6 +37,7 @@ from knowledge.actions.store import (
     create_action,
     delete_action,
     edit_action,
+    restore_action,
     update_action,
     update_progress,
 )
@@ -36,6 +47,7 @@ __all__ = [
     "DEFAULT_STALE_DAYS",
     "TRANSITIONS",
     "action_history",
+    "action_row",
     "change_due_date",
     "check_status",
     "check_transition",
@@ -43,6 +55,7 @@ __all__ = [
     "create_action",
     "days_overdue",
     "delete_action",
+    "deleted_actions",
     "edit_action",
     "get_action",
     "is_overdue",
@@ -56,9 +69,13 @@ __all__ = [
     "rag",
     "recommendation_id",
     "reject_link",
+    "remove_evidence",
+    "remove_link",
     "require_action",
+    "restore_action",
     "set_stale_days",
     "stale_days",
+    "store_suggestions",
     "update_action",
     "update_progress",
 ]

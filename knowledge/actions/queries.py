@@ -1,4 +1,6 @@
-"""Reading actions: one or many (with RAG, overdue and stale worked out), their history and evidence."""
+"""Reading actions: one or many (with RAG, overdue and stale worked out), their history and evidence.
+
+Deleted actions (actions.deleted_at set) are left out of everything here but action_row()."""
 
 from __future__ import annotations
 
@@ -9,25 +11,35 @@ import sqlite_utils
 
 from knowledge.actions.parse import check_status
 from knowledge.actions.rules import days_overdue, is_overdue, is_stale, rag, stale_days
+from knowledge.changelog import entries
 from knowledge.codebook import BUILTIN_SET
 from knowledge.organisations import resolve_organisation
-from knowledge.vocab import LinkState
+from knowledge.vocab import Change, Entity, LinkState
 
 _LIST_SQL = """
 SELECT a.*, o.name AS organisation, o.type AS org_type,
        (SELECT max(at) FROM progress_updates u WHERE u.action_id = a.id) AS last_update
 FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id
+WHERE a.deleted_at IS NULL
 """
 # Few actions: filter links in SQL. Many: read every link once (SQLite caps the number of parameters).
 _MAX_LINK_PARAMS = 500
 
 
-def require_action(db: sqlite_utils.Database, action_id: int) -> dict[str, Any]:
-    """The actions row with this id; LookupError when there is none."""
+def action_row(db: sqlite_utils.Database, action_id: int) -> dict[str, Any] | None:
+    """The actions row with this id, deleted or not (deleted_at says); None when there is none."""
     rows = list(db.query("SELECT * FROM actions WHERE id = ?", [action_id]))
-    if not rows:
+    return dict(rows[0]) if rows else None
+
+
+def require_action(db: sqlite_utils.Database, action_id: int) -> dict[str, Any]:
+    """The actions row with this id; LookupError when there is none, or it was deleted."""
+    row = action_row(db, action_id)
+    if row is None:
         raise LookupError(f"no action with id {action_id}")
-    return dict(rows[0])
+    if row["deleted_at"] is not None:
+        raise LookupError(f"action {action_id} was deleted; restore it first to change it")
+    return row
 
 
 def _links(db: sqlite_utils.Database, action_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -76,7 +88,7 @@ def get_action(
     db: sqlite_utils.Database, action_id: int, *, today: date | None = None
 ) -> dict[str, Any] | None:
     """One action as list_actions shapes it, plus 'evidence' (linked passages); None if there is none."""
-    rows = [dict(r) for r in db.query(_LIST_SQL + " WHERE a.id = ?", [action_id])]
+    rows = [dict(r) for r in db.query(_LIST_SQL + " AND a.id = ?", [action_id])]
     if not rows:
         return None
     action = _decorate(db, rows, today or date.today())[0]
@@ -144,7 +156,7 @@ def list_actions(
         clause, more = _confirmed_for(recommendation_number, set_slug)
         where.append(clause)
         params.extend(more)
-    sql = _LIST_SQL + (" WHERE " + " AND ".join(where) if where else "")
+    sql = _LIST_SQL + "".join(f" AND {clause}" for clause in where)
     sql += " ORDER BY o.name COLLATE NOCASE, a.id"
     rows = _decorate(db, [dict(r) for r in db.query(sql, params)], today or date.today())
     if overdue is not None:
@@ -154,13 +166,51 @@ def list_actions(
     return rows
 
 
-def action_history(db: sqlite_utils.Database, action_id: int) -> list[dict[str, Any]]:
-    """Every history row of an action, oldest first (id, at, recorded_at, who, old/new status, percent
-    and due, note)."""
-    return [
-        dict(r)
-        for r in db.query("SELECT * FROM progress_updates WHERE action_id = ? ORDER BY at, id", [action_id])
-    ]
+_STATE = ("status", "percent", "due")
+
+
+def _history_row(entry: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """A log entry as a history row: old and new status, percent and due (what the entry does not name
+    stays as it was), and the entry's own change, before and after."""
+    before, after = entry["before"] or {}, entry["after"] or {}
+    created = entry["change"] == Change.CREATED
+    old = {key: None if created else before.get(key, state.get(key)) for key in _STATE}
+    new = {key: after.get(key, old[key]) for key in _STATE}
+    state.update(new)
+    return {
+        "id": entry["id"],
+        "at": entry["at"],
+        "recorded_at": entry["recorded_at"],
+        "who": entry["who"],
+        "change": entry["change"],
+        **{f"old_{key}": old[key] for key in _STATE},
+        **{f"new_{key}": new[key] for key in _STATE},
+        "note": entry["note"],
+        "before": entry["before"],
+        "after": entry["after"],
+    }
+
+
+def action_history(
+    db: sqlite_utils.Database, action_id: int, *, include_deleted: bool = False
+) -> list[dict[str, Any]]:
+    """An action's history from the change log, oldest first: id, at, recorded_at, who, change, old/new
+    status, percent and due, note, before, after. A deleted action has none unless include_deleted."""
+    row = action_row(db, action_id)
+    if row is None or (row["deleted_at"] is not None and not include_deleted):
+        return []
+    state: dict[str, Any] = {}
+    return [_history_row(e, state) for e in entries(db, entity=Entity.ACTION, entity_id=action_id)]
+
+
+def deleted_actions(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Deleted actions, most recently deleted first (id, text, organisation, deleted_at, deleted_by)."""
+    sql = (
+        "SELECT a.id, a.text, o.name AS organisation, a.status, a.percent, a.deleted_at, a.deleted_by"
+        " FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
+        " WHERE a.deleted_at IS NOT NULL ORDER BY a.deleted_at DESC, a.id DESC"
+    )
+    return [dict(r) for r in db.query(sql)]
 
 
 def recommendation_id(db: sqlite_utils.Database, number: int, set_slug: str | None = None) -> int:
@@ -198,7 +248,9 @@ def list_evidence(
 
 def action_counts_by_organisation(db: sqlite_utils.Database) -> dict[int | None, int]:
     """How many actions each organisation has (None: actions with no organisation)."""
-    rows = db.execute("SELECT organisation_id, count(*) FROM actions GROUP BY organisation_id")
+    rows = db.execute(
+        "SELECT organisation_id, count(*) FROM actions WHERE deleted_at IS NULL GROUP BY organisation_id"
+    )
     return {org_id: n for org_id, n in rows}
 
 
@@ -206,14 +258,16 @@ def busiest_organisation(db: sqlite_utils.Database) -> str | None:
     """The name of the organisation with the most actions, None when no organisation has any."""
     row = db.execute(
         "SELECT o.name FROM organisations o JOIN actions a ON a.organisation_id = o.id"
-        " GROUP BY o.id ORDER BY count(*) DESC LIMIT 1"
+        " WHERE a.deleted_at IS NULL GROUP BY o.id ORDER BY count(*) DESC LIMIT 1"
     ).fetchone()
     return row[0] if row else None
 
 
 def document_actions(db: sqlite_utils.Database, document_id: int) -> list[dict[str, Any]]:
     """The actions taken from a document (id, text, status), in the order they were stored."""
-    sql = "SELECT id, text, status FROM actions WHERE source_document_id = ? ORDER BY id"
+    sql = (
+        "SELECT id, text, status FROM actions WHERE source_document_id = ? AND deleted_at IS NULL ORDER BY id"
+    )
     return [dict(r) for r in db.query(sql, [document_id])]
 
 
@@ -221,7 +275,7 @@ def action_choices(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every action's id and text with its organisation's name (None when it has none), for a pick list."""
     sql = (
         "SELECT a.id, a.text, o.name FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
-        " ORDER BY o.name, a.id"
+        " WHERE a.deleted_at IS NULL ORDER BY o.name, a.id"
     )
     return [dict(r) for r in db.query(sql)]
 
@@ -230,7 +284,7 @@ def action_wording(db: sqlite_utils.Database, action_id: int) -> tuple[str, str 
     """An action's text and its organisation's type; None when there is no such action."""
     row = db.execute(
         "SELECT a.text, o.type FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
-        " WHERE a.id = ?",
+        " WHERE a.id = ? AND a.deleted_at IS NULL",
         [action_id],
     ).fetchone()
     return (row[0], row[1]) if row else None

@@ -1,4 +1,4 @@
-"""Writing actions: create, progress, due dates, edits and deletes, each kept in the history."""
+"""Writing actions: create, progress, due dates, edits, deletes and restores, each kept in the change log."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 import sqlite_utils
 
 from knowledge.actions.parse import check_status, parse_percent
-from knowledge.actions.queries import get_action, require_action
+from knowledge.actions.queries import action_row, get_action, require_action
 from knowledge.actions.rules import check_transition
+from knowledge.changelog import record, who_of
 from knowledge.dates import now_iso, parse_at, parse_date
 from knowledge.organisations import ensure_organisation, find_organisation, resolve_organisation
-from knowledge.vocab import Status
+from knowledge.vocab import Change, Entity, Status
 
 _HISTORY_COLUMNS = (
     "action_id, at, recorded_at, who, old_status, new_status, old_percent, new_percent, old_due, new_due,"
@@ -19,12 +20,46 @@ _HISTORY_COLUMNS = (
 )
 
 
-def _org_id(db: sqlite_utils.Database, organisation: str | int | None, create: bool) -> int | None:
+def _org_id(
+    db: sqlite_utils.Database, organisation: str | int | None, create: bool, who: str | None = None
+) -> int | None:
     if organisation is None or (isinstance(organisation, str) and not organisation.strip()):
         return None
     if isinstance(organisation, int) or not create:
         return resolve_organisation(db, organisation)
-    return ensure_organisation(db, organisation)
+    return ensure_organisation(db, organisation, who=who)
+
+
+def _log(
+    db: sqlite_utils.Database,
+    action_id: int,
+    change: Change,
+    *,
+    who: str | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+    at: str | None = None,
+) -> int:
+    """One change-log entry about an action (in the caller's transaction)."""
+    return record(
+        db,
+        who=who,
+        entity=Entity.ACTION,
+        entity_id=action_id,
+        change=change,
+        before=before,
+        after=after,
+        note=note,
+        at=at,
+    )
+
+
+def _progress_change(old_status: str, new_status: str, old_percent: int, new_percent: int) -> Change:
+    """What a progress update changed, as the log names it (the status when both moved)."""
+    if old_status != new_status:
+        return Change.STATUS
+    return Change.PERCENT if old_percent != new_percent else Change.UPDATED
 
 
 def _clean_text(text: str | None) -> str:
@@ -48,8 +83,9 @@ def _append(
     new_due: str | None = None,
     note: str | None = None,
 ) -> int:
-    """Add one row to an action's append-only history; returns its id."""
-    row = [action_id, at, now_iso(), who, old_status, new_status, old_percent, new_percent, old_due, new_due]
+    """Add one row to an action's progress table (the change log holds its history); returns its id."""
+    row = [action_id, at, now_iso(), who_of(db, who), old_status, new_status, old_percent, new_percent]
+    row += [old_due, new_due]
     return db.execute(
         f"INSERT INTO progress_updates ({_HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [*row, note],
@@ -98,7 +134,7 @@ def create_action(
     due_iso = parse_date(due)
     stamp, at_iso = now_iso(), parse_at(at)
     with db.atomic():
-        org_id = _org_id(db, organisation, create=True)
+        org_id = _org_id(db, organisation, create=True, who=who)
         action_id = db.execute(
             """INSERT INTO actions (organisation_id, text, owner, original_due, due, status, percent,
                    source_passage_id, source_document_id, source_ref, roundtable_id, draft, created_at,
@@ -120,6 +156,10 @@ def create_action(
             new_due=due_iso,
             note=note or "created",
         )
+        state = {"status": checked, "percent": pct, "due": due_iso}
+        details = {"text": text, "organisation_id": org_id, "owner": (owner or "").strip() or None}
+        extra = {"draft": True} if draft else {}
+        _log(db, action_id, Change.CREATED, who=who, after=state | details | extra, note=note, at=at_iso)
     return action_id
 
 
@@ -177,12 +217,22 @@ def update_progress(
             "UPDATE actions SET status = ?, percent = ?, updated_at = ? WHERE id = ?",
             [target, pct, now_iso(), action_id],
         )
+        _log(
+            db,
+            action_id,
+            _progress_change(old_status, target, old_percent, pct),
+            who=who,
+            before={"status": old_status, "percent": old_percent},
+            after={"status": target, "percent": pct},
+            note=note,
+            at=at_iso,
+        )
     return {
         "id": update_id,
         "action_id": action_id,
         "changed": changed,
         "at": at_iso,
-        "who": who,
+        "who": who_of(db, who),
         "old_status": old_status,
         "new_status": target,
         "old_percent": old_percent,
@@ -208,10 +258,11 @@ def change_due_date(
     with db.atomic():
         action = require_action(db, action_id)
         status, percent = action["status"], action["percent"]
+        at_iso = parse_at(at)
         update_id = _append(
             db,
             action_id,
-            at=parse_at(at),
+            at=at_iso,
             who=who,
             old_status=status,
             new_status=status,
@@ -225,6 +276,16 @@ def change_due_date(
             "UPDATE actions SET due = ?, original_due = coalesce(original_due, ?), updated_at = ?"
             " WHERE id = ?",
             [due_iso, due_iso, now_iso(), action_id],
+        )
+        _log(
+            db,
+            action_id,
+            Change.DUE,
+            who=who,
+            before={"due": action["due"]},
+            after={"due": due_iso},
+            note=reason.strip(),
+            at=at_iso,
         )
     return {
         "id": update_id,
@@ -307,12 +368,59 @@ def edit_action(
                 new_percent=percent,
                 note="; ".join(notes),
             )
+            _log_edits(db, action, changes, notes, who)
     return get_action(db, action_id)
 
 
 update_action = edit_action  # the name the desktop pages look for
 
 
-def delete_action(db: sqlite_utils.Database, action_id: int) -> bool:
-    """Delete an action with its history and links; False when there was no such action."""
-    return db.execute("DELETE FROM actions WHERE id = ?", [action_id]).rowcount > 0
+def _log_edits(
+    db: sqlite_utils.Database,
+    action: dict[str, Any],
+    changes: dict[str, Any],
+    notes: list[str],
+    who: str | None,
+) -> None:
+    """One entry for an edit: 'accepted' when it accepted a draft (what a reviewer looks for), else
+    'edited'; before and after hold the columns it changed."""
+    change = Change.ACCEPTED if changes.get("draft") == 0 else Change.EDITED
+    before = {k: bool(action[k]) if k == "draft" else action[k] for k in changes}
+    after = {k: bool(v) if k == "draft" else v for k, v in changes.items()}
+    _log(db, action["id"], change, who=who, before=before, after=after, note="; ".join(notes))
+
+
+def _summary(action: dict[str, Any]) -> dict[str, Any]:
+    """What a delete or restore entry keeps of the action, so the entry reads without the row."""
+    keys = ("text", "organisation_id", "status", "percent", "due")
+    return {key: action[key] for key in keys}
+
+
+def delete_action(db: sqlite_utils.Database, action_id: int, *, who: str | None = None) -> bool:
+    """Delete an action: it leaves every list, dashboard and report but is kept, with its history and
+    links, so restore_action() can bring it back. False when there is no such action (or it is deleted)."""
+    with db.atomic():
+        action = action_row(db, action_id)
+        if action is None or action["deleted_at"] is not None:
+            return False
+        name = who_of(db, who)
+        db.execute(
+            "UPDATE actions SET deleted_at = ?, deleted_by = ? WHERE id = ?", [now_iso(), name, action_id]
+        )
+        _log(db, action_id, Change.DELETED, who=name, before=_summary(action), after={"deleted": True})
+    return True
+
+
+def restore_action(db: sqlite_utils.Database, action_id: int, *, who: str | None = None) -> bool:
+    """Undo delete_action(): the action is back in the lists as it was. False when there is no deleted
+    action with this id (LookupError when there is no action with it at all)."""
+    with db.atomic():
+        action = action_row(db, action_id)
+        if action is None:
+            raise LookupError(f"no action with id {action_id}")
+        if action["deleted_at"] is None:
+            return False
+        db.execute("UPDATE actions SET deleted_at = NULL, deleted_by = NULL WHERE id = ?", [action_id])
+        before = {"deleted": True, "deleted_at": action["deleted_at"], "deleted_by": action["deleted_by"]}
+        _log(db, action_id, Change.RESTORED, who=who, before=before, after=_summary(action))
+    return True

@@ -155,7 +155,8 @@ def chunk(
     """Passages (as Blocks with page, section and offsets into text) from a document's blocks.
 
     Consecutive blocks with the same page and section are packed together; a passage never spans two
-    pages or two sections. Passage text is text[start:end], so offsets always slice the text back."""
+    pages or two sections, nor typed and recognised text, nor what comes before a block marked new_passage.
+    Passage text is text[start:end], so offsets always slice the text back."""
     passages: list[Block] = []
     run: list[Block] = []
 
@@ -172,13 +173,25 @@ def chunk(
                     section=run[0].section,
                     start=unit.start,
                     end=unit.end,
+                    ocr=_confidence(run, unit),
                 )
             )
         run.clear()
 
     for block in blocks:
-        if run and (block.page, block.section) != (run[0].page, run[0].section):
+        if run and (block.new_passage or _place(block) != _place(run[0])):
             flush()
         run.append(block)
     flush()
     return passages
+
+
+def _place(block: Block) -> tuple[int | None, str | None, bool]:
+    # Recognised and typed text of one page stay apart: a passage is either from a scan or not.
+    return block.page, block.section, block.ocr is not None
+
+
+def _confidence(run: list[Block], unit: _Unit) -> float | None:
+    """The lowest OCR confidence of the blocks a passage is made of (None for typed text)."""
+    scores = [b.ocr for b in run if b.ocr is not None and b.start < unit.end and unit.start < b.end]
+    return min(scores) if scores else None

@@ -22,6 +22,8 @@ class Para:
     page: int | None = None
     section: str | None = None
     heading: bool = False  # headings go into the text but are not passages of their own
+    ocr: float | None = None  # recognised from a scan, with this confidence (see Block.ocr)
+    new_passage: bool = False  # see Block.new_passage
 
 
 # -- limits --------------------------------------------------------------------------------------------------
@@ -352,7 +354,15 @@ def assemble(paras: list[Para]) -> tuple[str, list[Block]]:
         parts.append(text)
         if not para.heading:
             blocks.append(
-                Block(text=text, page=para.page, section=para.section, start=pos, end=pos + len(text))
+                Block(
+                    text,
+                    para.page,
+                    para.section,
+                    pos,
+                    pos + len(text),
+                    ocr=para.ocr,
+                    new_passage=para.new_passage,
+                )
             )
         pos += len(text)
     return "\n\n".join(parts), blocks
@@ -421,7 +431,11 @@ def _clean_text_keeping_offsets(doc: ParsedDocument) -> None:
         piece = doc.text[start:end]
         start, end = start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
         if end > start:
-            blocks.append(Block(doc.text[start:end], block.page, block.section, start, end))
+            blocks.append(
+                Block(
+                    doc.text[start:end], block.page, block.section, start, end, block.ocr, block.new_passage
+                )
+            )
     doc.blocks = blocks
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # Each module registers its formats on import: a new format is a new module and a name on this line.
-# Only the modules load here; pypdf and python-docx load when a file of theirs is first read.
-from knowledge.ingest import html, pdf, tabular, text, word  # noqa: F401
+# Only the modules load here; pypdf, python-docx, openpyxl... load when a file of theirs is first read.
+from knowledge.ingest import html, images, odt, pdf, pptx, tabular, text, word, xlsx  # noqa: F401
 from knowledge.ingest.base import IngestError, ParsedDocument, Reader, reader_for, registered_readers
 from knowledge.ingest.common import (
     BINARY,
@@ -23,6 +23,11 @@ from knowledge.ingest.common import (
 
 # Sorted, so messages and help texts list them predictably.
 SUPPORTED_EXTENSIONS = tuple(sorted(suffix for reader in registered_readers() for suffix in reader.suffixes))
+# What a folder import picks up: PNG and JPEG files on a shared drive are mostly logos, charts and photos,
+# which text recognition would spend seconds each on for nothing; they are imported when named.
+FOLDER_EXTENSIONS = tuple(
+    sorted(suffix for reader in registered_readers() if reader.in_folders for suffix in reader.suffixes)
+)
 
 
 def is_supported(path: Path) -> bool:
@@ -59,9 +64,11 @@ def _check_head(path: Path, reader: Reader) -> None:
     if len(head) <= _HEAD and not head.strip(b" \t\r\n\x0b\x0c\x00"):
         raise IngestError("the file holds only zero bytes" if b"\x00" in head else "the file is empty")
     if reader.signature is not None:
+        signatures = reader.signature if isinstance(reader.signature, tuple) else (reader.signature,)
         # PDF allows a little junk before its header: the signature may sit anywhere in its window.
-        if reader.signature not in head[: max(reader.signature_within, len(reader.signature))]:
-            raise IngestError(f"not a {reader.label} file ({describe_content(head)})")
+        if not any(s in head[: max(reader.signature_within, len(s))] for s in signatures):
+            article = "an" if reader.label[:1] in "AEIOU" else "a"
+            raise IngestError(f"not {article} {reader.label} file ({describe_content(head)})")
         return
     known = sniff(head)
     if known:

@@ -195,7 +195,7 @@ _LABELS = {"owner": "Owner", "due": "Due", "status": "Status"}
 MAX_ROWS = 10_000
 
 
-def _roles(headers: list[str]) -> dict[str, str]:
+def row_roles(headers: list[str]) -> dict[str, str]:
     """Which header plays each part in a row's readable text (the same matching as action import)."""
     mapping = map_columns(headers)
     return {role: mapping[name] for role, name in _ROLE_FIELDS.items() if name in mapping}
@@ -292,7 +292,7 @@ def read_csv(path: Path) -> ParsedDocument:
         row_lines.append(kept[start - 1][0])
     if not rows:
         raise IngestError("the tracker has a header but no rows")
-    roles = _roles(header)
+    roles = row_roles(header)
     paras = [Para(text) for text in (row_text(r, roles) for r in rows) if text]
     text, blocks = assemble(paras)
     title = title_from_path(path)

@@ -1,7 +1,7 @@
 """Markdown reports with citations, and their HTML: one module per report kind, each registering itself."""
 
 # Each kind registers itself on import: a new report kind is a new module and a name on this line.
-from knowledge.reports import briefing, organisation, recommendation, roundtable
+from knowledge.reports import briefing, organisation, recommendation, roundtable, tracker
 from knowledge.reports.briefing import build_briefing
 from knowledge.reports.evidence import excerpt, rec_terms
 from knowledge.reports.html import STYLE, render_html, report_title, safe_url
@@ -11,6 +11,7 @@ from knowledge.reports.registry import (
     ReportError,
     ReportKindSpec,
     build_report,
+    build_workbook,
     get,
     kinds,
     register,
@@ -30,6 +31,7 @@ __all__ = [
     "build_recommendation_report",
     "build_report",
     "build_roundtable_report",
+    "build_workbook",
     "citation",
     "excerpt",
     "get",
@@ -45,4 +47,5 @@ __all__ = [
     "roundtable",
     "safe_url",
     "specs",
+    "tracker",
 ]

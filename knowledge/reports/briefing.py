@@ -7,9 +7,9 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.actions import list_actions
 from knowledge.codebook import BUILTIN_SET, Recommendation, list_recommendations
 from knowledge.dashboard import dashboard, recent_changes
+from knowledge.reports.as_at import AsAt, reconstructs, report_actions
 from knowledge.reports.common import (
     change_text,
     day,
@@ -35,25 +35,28 @@ def build_briefing(
     since: date | None = None,
     as_at: date | None = None,
     redact: bool = False,
+    as_recorded: bool = False,
     set_slug: str = BUILTIN_SET,
 ) -> str:
     """The whole pack: headline figures, the organisations x recommendations matrix, a section per
     recommendation (with evidence quotes from `passages_by_rec`), the roundtables held, what changed since
-    `since` (default 30 days before `as_at`), and the overdue and blocked items."""
-    as_at = as_at or date.today()
+    `since` (default 30 days before `as_at`), and the overdue and blocked items. With `as_recorded`, as
+    the record stood on `as_at` (knowledge.reports.as_at)."""
+    when = AsAt.of(as_at, as_recorded)
+    as_at = when.day
     since = since or as_at - timedelta(days=DEFAULT_SINCE_DAYS)
-    data = dashboard(db, today=as_at, set_slug=set_slug)
+    data = dashboard(db, today=as_at, set_slug=set_slug, actions=report_actions(db, when))
     w = Writer(redact, db)
     w.add(f"# Briefing: {w.text(set_title(db, set_slug))}", "")
-    w.as_at(as_at, f"Changes reported since {since.isoformat()}.")
+    w.as_at(when, f"Changes reported since {since.isoformat()}.")
     _headlines(w, data)
     _matrix(w, data)
     recs = list_recommendations(db, set_slug)
     found = _assign_passages(recs, passages_by_rec or {})
     w.heading(2, "Recommendations")
     for rec in recs:
-        _briefing_recommendation(w, db, rec, found.get(rec.number), as_at, set_slug)
-    _roundtables_section(w, db)
+        _briefing_recommendation(w, db, rec, found.get(rec.number), when, set_slug)
+    _roundtables_section(w, db, when)
     _changes_section(w, db, since, as_at)
     w.heading(2, "Overdue")
     _summary_table(w, data["overdue"], overdue=True)
@@ -133,13 +136,13 @@ def _briefing_recommendation(
     db: sqlite_utils.Database,
     rec: Recommendation,
     passages: list[dict[str, Any]] | None,
-    as_at: date,
+    when: AsAt,
     set_slug: str,
 ) -> None:
     w.heading(3, f"{rec.number}. {w.text(rec.title)}")
     w.add(w.text(rec.summary), "")
-    actions = list_actions(db, recommendation_number=rec.number, set_slug=set_slug, today=as_at)
-    suggested = suggested_count(db, rec.id)
+    actions = report_actions(db, when, recommendation_number=rec.number, set_slug=set_slug)
+    suggested = suggested_count(db, rec.id, when)
     more = f" {suggested} more suggested, awaiting confirmation." if suggested else ""
     w.add(f"**Progress:** {progress_summary(actions)}{more}")
     if actions:
@@ -151,12 +154,14 @@ def _briefing_recommendation(
             ],
         )
     # A passage may serve several sections: each quotes the sentences about its own recommendation.
-    for passage in evidence_passages(db, rec, passages, limit=BRIEFING_EVIDENCE_LIMIT):
+    for passage in evidence_passages(db, rec, passages, limit=BRIEFING_EVIDENCE_LIMIT, when=when):
         w.quote(passage, rec_terms(rec))
 
 
-def _roundtables_section(w: Writer, db: sqlite_utils.Database) -> None:
-    roundtables = list_roundtables(db)
+def _roundtables_section(w: Writer, db: sqlite_utils.Database, when: AsAt) -> None:
+    # A briefing as at a past date names the roundtables held by then.
+    held = when.day.isoformat() if reconstructs(when) else "9999-12-31"
+    roundtables = [rt for rt in list_roundtables(db) if str(rt["date"] or "")[:10] <= held]
     if not roundtables:
         return
     w.heading(2, "Roundtables")

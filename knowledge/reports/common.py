@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
+from knowledge.reports.as_at import AsAt, reconstructs, suggested_as_at
 from knowledge.vocab import LinkState, Rag, Status, values
 
 ACTION_HEADERS = ["Organisation", "Action", "Owner", "Due", "Status", "%", "RAG"]
@@ -63,12 +64,16 @@ def action_rows(actions: list[dict[str, Any]], *, with_org: bool = True) -> list
     return rows
 
 
-def suggested_count(db: sqlite_utils.Database, rec_id: int) -> int:
-    """Actions suggested for a recommendation and not (yet) confirmed against it."""
+def suggested_count(db: sqlite_utils.Database, rec_id: int, when: AsAt | None = None) -> int:
+    """Actions suggested for a recommendation and not (yet) confirmed against it (deleted ones aside);
+    as they stood on a recorded past date `when`."""
+    if when is not None and reconstructs(when):
+        return suggested_as_at(db, rec_id, when.day)
     return db.execute(
         "SELECT count(*) FROM action_recommendations WHERE recommendation_id = ? AND state = ?"
         " AND action_id NOT IN (SELECT action_id FROM action_recommendations"
-        " WHERE recommendation_id = ? AND state = ?)",
+        " WHERE recommendation_id = ? AND state = ?)"
+        " AND action_id IN (SELECT id FROM actions WHERE deleted_at IS NULL)",
         [rec_id, LinkState.SUGGESTED.value, rec_id, LinkState.CONFIRMED.value],
     ).fetchone()[0]
 

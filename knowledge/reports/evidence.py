@@ -10,6 +10,7 @@ import sqlite_utils
 
 from knowledge.actions import list_evidence
 from knowledge.codebook import Recommendation
+from knowledge.reports.as_at import AsAt, reconstructs
 
 QUOTE_WORDS = 90  # a quoted passage is cut to about this many words: enough to read, short enough to scan
 # A passage found by search is quoted only if it shares this many distinct words with the recommendation's
@@ -69,17 +70,35 @@ def passage_key(passage: dict[str, Any]) -> Any:
     return passage.get("passage_id") or passage.get("id") or passage.get("text")
 
 
+def _dated_by(db: sqlite_utils.Database, passages: list[dict[str, Any]], when: AsAt | None) -> list[dict]:
+    """The passages whose document is dated on or before a recorded past date (or undated): a report as
+    at a date cannot quote a paper published after it."""
+    if when is None or not reconstructs(when):
+        return passages
+    ids = sorted({p["document_id"] for p in passages if p.get("document_id") is not None})
+    dates = dict(
+        db.execute(f"SELECT id, date FROM documents WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()
+        if ids
+        else []
+    )
+    day = when.day.isoformat()
+    return [p for p in passages if str(dates.get(p.get("document_id")) or p.get("date") or "")[:10] <= day]
+
+
 def evidence_passages(
     db: sqlite_utils.Database,
     rec: Recommendation,
     passages: list[dict[str, Any]] | None,
     *,
     limit: int = EVIDENCE_LIMIT,
+    when: AsAt | None = None,
 ) -> list[dict[str, Any]]:
     """Linked evidence first (a person chose it, so all of it), then up to `limit` in all with passages
     found for the report: those sharing at least MIN_SHARED_TERMS words with the recommendation's title
-    and keywords, one per document, in the order given."""
-    out = list_evidence(db, recommendation_id=rec.id)
+    and keywords, one per document, in the order given. For a recorded past date `when`, documents dated
+    after it are left out."""
+    out = _dated_by(db, list_evidence(db, recommendation_id=rec.id), when)
+    passages = _dated_by(db, list(passages or []), when)
     seen = {passage_key(p) for p in out}
     documents = {p.get("document_id") for p in out}
     wanted = stems(" ".join(rec_terms(rec)))

@@ -7,9 +7,9 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.actions import list_actions
 from knowledge.codebook import BUILTIN_SET, list_recommendations
 from knowledge.organisations import find_organisation, list_organisations
+from knowledge.reports.as_at import AsAt, reconstructs, report_actions
 from knowledge.reports.common import ACTION_HEADERS, action_rows, change_text, day, status_label
 from knowledge.reports.registry import Evidence, ReportError, ReportKindSpec, register
 from knowledge.reports.writer import Writer
@@ -22,24 +22,26 @@ def build_organisation_report(
     *,
     as_at: date | None = None,
     redact: bool = False,
+    as_recorded: bool = False,
     set_slug: str = BUILTIN_SET,
     history_items: int = 10,
 ) -> str:
     """One organisation: its actions grouped by the recommendation they serve, history highlights,
-    what is overdue. Raises ReportError for an unknown organisation."""
+    what is overdue. With `as_recorded`, as the record stood on `as_at` (knowledge.reports.as_at).
+    Raises ReportError for an unknown organisation."""
     org = find_organisation(db, name)
     if org is None:
         raise ReportError(f"no organisation called {name!r}")
-    as_at = as_at or date.today()
+    when = AsAt.of(as_at, as_recorded)
     w = Writer(redact, db)
     w.add(f"# {w.text(org['name'])}", "")
-    w.as_at(as_at)
+    w.as_at(when)
     _facts(w, db, org)
-    actions = list_actions(db, organisation=org["id"], today=as_at)
+    actions = report_actions(db, when, organisation=org["id"])
     w.heading(2, "Summary")
     w.add(_summary(actions))
     _by_recommendation(w, db, actions, set_slug)
-    _history_section(w, db, [a["id"] for a in actions], history_items)
+    _history_section(w, db, [a["id"] for a in actions], history_items, when)
     overdue = [a for a in actions if a["overdue"]]
     w.heading(2, "Overdue")
     if overdue:
@@ -115,18 +117,23 @@ def _summary(actions: list[dict[str, Any]]) -> str:
     )
 
 
-def _history_section(w: Writer, db: sqlite_utils.Database, action_ids: list[int], limit: int) -> None:
+def _history_section(
+    w: Writer, db: sqlite_utils.Database, action_ids: list[int], limit: int, when: AsAt
+) -> None:
     w.heading(2, "History highlights")
     if not action_ids:
         w.add("No history yet.")
         return
     marks = ",".join("?" * len(action_ids))
+    # A report of a past date shows only what had happened by then.
+    until = when.day.isoformat() if reconstructs(when) else "9999-12-31"
     rows = [
         dict(r)
         for r in db.query(
             f"SELECT u.*, a.text FROM progress_updates u JOIN actions a ON a.id = u.action_id"
-            f" WHERE u.action_id IN ({marks}) ORDER BY u.at DESC, u.id DESC LIMIT ?",
-            [*action_ids, limit],
+            f" WHERE u.action_id IN ({marks}) AND substr(u.at, 1, 10) <= ?"
+            f" ORDER BY u.at DESC, u.id DESC LIMIT ?",
+            [*action_ids, until, limit],
         )
     ]
     w.table(

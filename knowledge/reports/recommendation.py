@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.actions import list_actions
 from knowledge.codebook import BUILTIN_SET, Recommendation, get_recommendation, list_recommendations
+from knowledge.reports.as_at import AsAt, report_actions
 from knowledge.reports.common import ACTION_HEADERS, action_rows, progress_summary, set_title, suggested_count
 from knowledge.reports.evidence import evidence_passages, rec_terms
 from knowledge.reports.registry import Evidence, ReportError, ReportKindSpec, register
@@ -23,24 +23,26 @@ def build_recommendation_report(
     passages: list[dict[str, Any]] | None = None,
     as_at: date | None = None,
     redact: bool = False,
+    as_recorded: bool = False,
     set_slug: str = BUILTIN_SET,
 ) -> str:
     """One recommendation: what it asks and of whom, evidence with citations, its actions and progress.
 
     `passages` are extra evidence to quote (dicts with text, title or document_title, page; the caller
-    finds them by search, since this layer does not search). Raises ReportError for an unknown number."""
+    finds them by search, since this layer does not search). With `as_recorded`, as the record stood on
+    `as_at` (knowledge.reports.as_at). Raises ReportError for an unknown number."""
     rec = get_recommendation(db, number, set_slug)
     if rec is None:
         raise ReportError(f"no recommendation {number} in {set_slug}")
-    as_at = as_at or date.today()
+    when = AsAt.of(as_at, as_recorded)
     w = Writer(redact, db)
     w.add(f"# Recommendation {rec.number}: {w.text(rec.title)}", "")
-    w.as_at(as_at, f"From: {w.text(set_title(db, set_slug))}.")
+    w.as_at(when, f"From: {w.text(set_title(db, set_slug))}.")
     _describe(w, rec)
-    actions = list_actions(db, recommendation_number=rec.number, set_slug=set_slug, today=as_at)
+    actions = report_actions(db, when, recommendation_number=rec.number, set_slug=set_slug)
     w.heading(2, "Progress summary")
     w.add(progress_summary(actions))
-    suggested = suggested_count(db, rec.id)
+    suggested = suggested_count(db, rec.id, when)
     if suggested:
         w.add(
             "",
@@ -53,7 +55,7 @@ def build_recommendation_report(
     else:
         w.add("No organisation has a confirmed action against this recommendation yet.")
     w.heading(2, "Evidence")
-    evidence = evidence_passages(db, rec, passages)
+    evidence = evidence_passages(db, rec, passages, when=when)
     if evidence:
         for passage in evidence:
             w.quote(passage, rec_terms(rec))

@@ -14,7 +14,9 @@ Target = Literal["number", "name", "id"]
 Evidence = dict[int, list[dict[str, Any]]]  # passages found by search, per recommendation number
 # builder(db, target, *, evidence, as_at=..., redact=..., **options) -> markdown
 Builder = Callable[..., str]
-COMMON_OPTIONS = ("as_at", "redact")  # every report takes these
+# Every report takes these: its date, redaction, and whether it shows the record as it stood on that date
+# (`export --as-at`) rather than today's record judged on it.
+COMMON_OPTIONS = ("as_at", "redact", "as_recorded")
 
 
 class ReportError(LookupError):
@@ -26,7 +28,9 @@ class ReportKindSpec:
     """One kind of report. `target` says what it is about (a recommendation number, an organisation name,
     a roundtable id; None: the whole workspace); `options` are the keywords it takes beyond as_at and
     redact; `evidence_for(db, target)` names the recommendations whose evidence it quotes (the caller
-    searches, since this layer does not); `targets(db)` lists (label, value) pairs a person picks from."""
+    searches, since this layer does not); `targets(db)` lists (label, value) pairs a person picks from;
+    `workbook(db, target, as_at=..., redact=...)` gives the report as a spreadsheet (an openpyxl
+    Workbook) for the kinds that have one."""
 
     kind: ReportKind
     label: str
@@ -35,6 +39,7 @@ class ReportKindSpec:
     options: tuple[str, ...] = ()
     evidence_for: Callable[[sqlite_utils.Database, Any], list[int]] | None = None
     targets: Callable[[sqlite_utils.Database], list[tuple[str, Any]]] | None = None
+    workbook: Callable[..., Any] | None = None
 
     @property
     def target_text(self) -> str:
@@ -107,3 +112,16 @@ def build_report(
     if unknown:
         raise TypeError(f"the {spec.kind} report takes no {', '.join(unknown)} option")
     return spec.builder(db, spec.parse_target(target), evidence=evidence or {}, **options)
+
+
+def build_workbook(db: sqlite_utils.Database, kind: str, target: Any = None, **options: Any) -> Any:
+    """The report as an openpyxl Workbook (as_at and redact as for build_report); ValueError for a kind
+    that has no spreadsheet form, naming the kinds that do."""
+    spec = get(kind)
+    if spec.workbook is None:
+        having = ", ".join(s.kind.value for s in specs() if s.workbook) or "none"
+        raise ValueError(f"the {spec.kind} report has no spreadsheet form (reports that have one: {having})")
+    unknown = sorted(set(options) - set(COMMON_OPTIONS))
+    if unknown:
+        raise TypeError(f"the {spec.kind} workbook takes no {', '.join(unknown)} option")
+    return spec.workbook(db, spec.parse_target(target), **options)

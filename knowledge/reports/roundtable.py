@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
-from knowledge.actions import list_actions
+from knowledge.reports.as_at import AsAt, report_actions
 from knowledge.reports.common import ACTION_HEADERS, action_rows, day, progress_summary
 from knowledge.reports.registry import Evidence, ReportError, ReportKindSpec, register
 from knowledge.reports.writer import Writer, citation
@@ -23,16 +23,17 @@ def build_roundtable_report(
     passages: list[dict[str, Any]] | None = None,
     as_at: date | None = None,
     redact: bool = False,
+    as_recorded: bool = False,
 ) -> str:
-    """One roundtable: when, who chaired and hosted, its notes, the actions agreed and where they stand.
-    Raises ReportError for an unknown id."""
+    """One roundtable: when, who chaired and hosted, its notes, the actions agreed and where they stand
+    (with `as_recorded`, as the record stood on `as_at`). Raises ReportError for an unknown id."""
     rt = get_roundtable(db, roundtable_id)
     if rt is None:
         raise ReportError(f"no roundtable with id {roundtable_id}")
-    as_at = as_at or date.today()
+    when = AsAt.of(as_at, as_recorded)
     w = Writer(redact, db)
     w.add(f"# {w.text(rt['title'])}", "")
-    w.as_at(as_at)
+    w.as_at(when)
     w.heading(2, "Meeting")
     w.bullets(
         [
@@ -47,7 +48,7 @@ def build_roundtable_report(
         w.bullets(_document_line(w, d) for d in rt["documents"])
     else:
         w.add("No notes documents are linked to this roundtable.")
-    _actions_section(w, db, roundtable_id, as_at)
+    _actions_section(w, db, roundtable_id, when)
     if passages:
         w.heading(2, "From the notes")
         for passage in passages:
@@ -55,10 +56,10 @@ def build_roundtable_report(
     return w.finish()
 
 
-def _actions_section(w: Writer, db: sqlite_utils.Database, roundtable_id: int, as_at: date) -> None:
+def _actions_section(w: Writer, db: sqlite_utils.Database, roundtable_id: int, when: AsAt) -> None:
     # In the order the notes numbered them (A1, A2, ... A10), unnumbered ones last.
     actions = sorted(
-        list_actions(db, roundtable_id=roundtable_id, today=as_at),
+        report_actions(db, when, roundtable_id=roundtable_id),
         key=lambda a: (a.get("source_ref") is None, _natural(a.get("source_ref") or ""), a["id"]),
     )
     w.heading(2, "Actions agreed")

@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 from knowledge.redact import PLACEHOLDERS, describe_counts, known_people, redact
+from knowledge.reports.as_at import AsAt, reconstructs
+from knowledge.reports.citations import Reference, passage_source, quote_digest, visible_markdown
 from knowledge.reports.evidence import excerpt
 
 # Characters that open markdown structure anywhere in a line: escapes, code, emphasis, links and images,
@@ -22,6 +24,13 @@ _PLACEHOLDER = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS.valu
 # after it would make it a link: "[NHS number redacted](javascript:...)".
 _PLACEHOLDER_LINK = re.compile("(" + "|".join(re.escape(p) for p in PLACEHOLDERS.values()) + r")(?=[(\[])")
 _EMPHASIS = re.compile(r"\*\*|__")
+# Where a quote's reference goes until finish() has run its last redaction pass: the hash is of the quote as
+# the reader finally sees it. A private-use character: no source text or redaction produces it.
+_MARK = "\ue000"
+# Under the date of a report that replays the record to a past date (the heading says what it shows).
+RECORDED_NOTE = "Shown as recorded on that date: anything recorded later is left out."
+_MARKED_QUOTE = re.compile(rf"^(> (.*)\n>\n> — .*?){_MARK}(\d+){_MARK}$", re.M)
+_LEFTOVER_MARK = re.compile(rf" ?{_MARK}\d+{_MARK}")
 
 
 def md_escape(text: Any) -> str:
@@ -59,6 +68,8 @@ class Writer:
         self.names = known_people(db) if redact_text and db is not None else ()
         self.counts: dict[str, int] = {}
         self.lines: list[str] = []
+        self.db = db
+        self.sources: list[tuple[int, int | None]] = []  # (document id, page) of each referenced quote
 
     def raw(self, text: str) -> str:
         """Redact only (for text that is escaped by the caller)."""
@@ -96,8 +107,11 @@ class Writer:
     def heading(self, level: int, title: str) -> None:
         self.add("", "#" * level + " " + title, "")
 
-    def as_at(self, day: date, extra: str = "") -> None:
-        """The italic 'As at 10 May 2024 (2024-05-10).' line under a report's title."""
+    def as_at(self, when: date | AsAt, extra: str = "") -> None:
+        """The italic 'As at 10 May 2024 (2024-05-10).' line under a report's title; for a recorded past
+        date it says the report shows the record as it stood then."""
+        day = when.day if isinstance(when, AsAt) else when
+        extra = " ".join([*([extra] if extra else []), *([RECORDED_NOTE] if reconstructs(when) else [])])
         self.add(f"*As at {long_date(day)} ({day.isoformat()}).{(' ' + extra) if extra else ''}*", "")
 
     def bullets(self, items: Iterable[str]) -> None:
@@ -111,10 +125,25 @@ class Writer:
 
     def quote(self, passage: dict[str, Any], terms: Sequence[str] = ()) -> None:
         """A passage quoted in a block (the part richest in `terms` when it is long), its citation
-        (document title, page where known) beneath it."""
+        (document title, page where known) beneath it, ending in its reference '[D12 p.4 #3fa9c1]'."""
         # Bold markers from markdown sources would only show as escaped asterisks in a quotation.
         body = excerpt(_EMPHASIS.sub("", str(passage.get("text") or "")), terms)
-        self.add("", f"> {self.text(body)}", ">", f"> — {citation(passage, self)}", "")
+        source = passage_source(self.db, passage)
+        mark = ""
+        if source is not None:
+            mark = f" {_MARK}{len(self.sources)}{_MARK}"
+            self.sources.append(source)
+        self.add("", f"> {self.text(body)}", ">", f"> — {citation(passage, self)}{mark}", "")
+
+    def _stamp_references(self, text: str) -> str:
+        def stamp(match: re.Match) -> str:
+            document, page = self.sources[int(match.group(3))]
+            return match.group(1) + str(
+                Reference(document, page, quote_digest(visible_markdown(match.group(2))))
+            )
+
+        # A mark whose quote a final redaction reshaped (never seen) goes rather than print a stray character.
+        return _LEFTOVER_MARK.sub("", _MARKED_QUOTE.sub(stamp, text))
 
     def finish(self) -> str:
         text = "\n".join(self.lines)
@@ -123,6 +152,7 @@ class Writer:
             text, counts = redact(text, self.names)
             self._count(counts)
             text += f"\n\n---\n\n*Redacted for onward circulation: {describe_counts(self.counts)}.*"
+        text = self._stamp_references(text)
         return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

@@ -9,7 +9,8 @@ project's own words, title and summary only (the Berwick review of patient safet
 review of health IT, 2016), with actions labelled as organisations would write them in trackers; terse
 tracker actions for the built-in nine (some serving two, some none); and unrelated NHS actions (estates,
 finance, recruitment, flu campaigns) that serve none of the nine. Each action file marks a tune/test split;
-the Wachter set is test only (a second set never looked at while tuning).
+the Wachter set is test only (a second set never looked at while tuning). "nine-thin" is the built-in nine
+read as a new set would be, title and summary only, matched against the nine's tracker actions.
 
 "After one confirmation": one action per recommendation is confirmed in the database (from the tune half
 when the set has one, else the first of each recommendation, and never itself scored), then the rest are
@@ -31,7 +32,12 @@ DATA = ROOT / "benchmarks" / "data"
 SETS = {
     "berwick-2013": ("berwick-2013.json", "berwick-2013-actions.jsonl", "berwick-2013-source.md"),
     "wachter-2016": ("wachter-2016.json", "wachter-2016-actions.jsonl", None),
+    # The built-in nine read as a new set would be: title and summary only (no includes, examples or
+    # keywords), matched against the nine's tracker actions. A third title + summary set, and one whose
+    # full codebook figures (run_nine) show what the codebook's extra fields are worth.
+    "nine-thin": (None, "nine-tracker-actions.jsonl", None),
 }
+THIN_SLUG = "nine-thin"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -95,11 +101,26 @@ def score(matches: list[Any], rows: list[dict[str, Any]]) -> Figures:
     return fig
 
 
-def workspace(set_file: Path | None, source: Path | None) -> tuple[Any, str]:
+def thin_nine(db: Any) -> dict[str, Any]:
+    """The built-in set as a person would type it in: number, title and summary of each recommendation."""
+    from knowledge.codebook import BUILTIN_SET, list_recommendations
+
+    recs = list_recommendations(db, BUILTIN_SET)
+    return {
+        "slug": THIN_SLUG,
+        "title": "The built-in nine, title and summary only",
+        "recommendations": [{"number": r.number, "title": r.title, "summary": r.summary} for r in recs],
+    }
+
+
+def workspace(set_file: Path | None, source: Path | None, *, thin: bool = False) -> tuple[Any, str]:
     from knowledge.codebook import BUILTIN_SET, load_codebook
     from knowledge.workspace import open_db
 
     db = open_db(":memory:")
+    if thin:
+        load_codebook(db, thin_nine(db))
+        return db, THIN_SLUG
     if set_file is None:
         return db, BUILTIN_SET
     data = json.loads(set_file.read_text(encoding="utf-8"))
@@ -159,7 +180,10 @@ def run_set(name: str, split: str, embedder: Any, with_source: bool) -> list[str
     if with_source and source_name:
         variants.append(("with its source document", DATA / source_name))
     for label, source in variants:
-        db, slug = workspace(DATA / set_name, source)
+        if set_name is None:
+            db, slug = workspace(None, None, thin=True)
+        else:
+            db, slug = workspace(DATA / set_name, source)
         zero_matches = match(db, chosen, slug, embedder)
         zero = score(zero_matches, chosen)
         teach = [r for r in rows if r["split"] == "tune"] or chosen

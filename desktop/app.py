@@ -222,7 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from knowledge.db import DatabaseError
 
     if args.db:
-        db_path = Path(args.db).expanduser()
+        from desktop.cli import workspace_target
+
+        db_path = workspace_target(args.db)  # a file, or a team workspace's postgresql:// URL
     else:
         db_path = demo_db_path() if args.demo else default_db_path()
     # A screenshot shows the theme asked for, never one remembered from the user's Settings.

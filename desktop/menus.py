@@ -42,6 +42,7 @@ def _file_menu(window: Any, file_menu: QMenu) -> tuple[QAction, QAction, QAction
     add_action(window, file_menu, "Import &folder…", "Ctrl+Shift+O", window.import_folder_dialog)
     export_action = add_action(window, file_menu, "&Export report…", "Ctrl+E", lambda: window.go_to("export"))
     add_action(window, file_menu, "Open &demo workspace", None, window.load_demo)
+    add_action(window, file_menu, "Connect to a &team workspace…", None, window.connect_team_dialog)
     file_menu.addSeparator()
     add_action(window, file_menu, "&Rebuild search index", None, window.start_index)
     file_menu.addSeparator()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from desktop.style import LINK_MARKS, color, status_color, status_label
 from desktop.widgets.common import short_name, tooltip_text
+from desktop.widgets.dates import display_date
 from knowledge.vocab import LinkState
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole dict row
@@ -93,7 +94,7 @@ ACTION_COLUMNS = [
     Column("status", "Status", format=status_label, editable=True),
     Column("percent", "%", format=lambda v: f"{v or 0}%", align_right=True, editable=True),
     Column("owner", "Owner", editable=True),
-    Column("due", "Due", editable=True),
+    Column("due", "Due", format=display_date, editable=True),  # sorts on the ISO value (SORT_ROLE)
 ]
 
 

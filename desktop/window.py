@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ from desktop.jobs import checked, default_model_loader, load_demo_once, load_mod
 from desktop.menus import build_menus
 from desktop.operations import Changes, Result, admin
 from desktop.operations import library as library_ops
+from desktop.team import ChangeListener, ask_password, ask_team_url, workspace_label, workspace_tooltip
 from desktop.widgets.common import ElidedLabel, PlainLabel, TaskProgress, tooltip_text
 from desktop.widgets.failures import FailuresDialog
 from desktop.workers import Job, Workers
+from knowledge.pg.connection import is_server_url, safe_url
 
 PAGES = [
     ("library", "Library"),
@@ -39,6 +42,7 @@ PAGES = [
     ("history", "History"),
 ]
 SIDEBAR_WIDTHS = (196, 220)  # narrow windows (under 1200 px), wide ones
+NARROW_STATUS_PX = 1300  # below this width a status-bar message and every permanent item do not all fit
 WHO_KEY = "user/name"  # the person's name, asked once; the change log records it with each change
 # How often the window looks for changes another program (a second window, the CLI) committed.
 OUTSIDE_CHANGES_MS = 2000
@@ -72,9 +76,12 @@ class MainWindow(QMainWindow):
         load_model: bool = True,
     ):
         super().__init__()
+        from desktop.cli import workspace_target
         from knowledge.workspace import open_db
 
-        self.db_path = Path(db_path)
+        # A database file's Path, or a team workspace's postgresql:// URL (a str).
+        self.db_path = workspace_target(str(db_path))
+        self.is_team = is_server_url(self.db_path)
         self.db = open_db(self.db_path)  # the UI thread's own connection, for quick reads only
         self.settings = settings if settings is not None else QSettings()
         self.workers = Workers(self.db_path, self)
@@ -106,6 +113,14 @@ class MainWindow(QMainWindow):
         self._outside_timer.setInterval(OUTSIDE_CHANGES_MS)
         self._outside_timer.timeout.connect(self.check_outside_changes)
         self._outside_timer.start()
+        self.listener: ChangeListener | None = None
+        self._lost = ""  # the message shown while the team workspace's server cannot be reached
+        if self.is_team:
+            # Other members' commits arrive as notifications: refresh within a second, not at the next poll.
+            self.listener = ChangeListener(str(self.db_path), self)
+            self.listener.heard.connect(lambda _tables: self.check_outside_changes())
+            self.listener.failed.connect(lambda message: self.show_message(message, 10000))
+            self.listener.start()
         if load_model:
             self.start_model()  # on the model thread: the window does not wait for it
 
@@ -159,16 +174,16 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{title} (Ctrl+{self.nav.count() + 1})")
             self.nav.addItem(item)
         side_layout.addWidget(self.nav, 1)
-        self.db_label_side = PlainLabel(self.db_path.name)
+        self.db_label_side = PlainLabel(workspace_label(self.db_path))
         self.db_label_side.setObjectName("sideFooter")
-        self.db_label_side.setToolTip(tooltip_text(self.db_path))
+        self.db_label_side.setToolTip(tooltip_text(workspace_tooltip(self.db_path)))
         side_layout.addWidget(self.db_label_side)
         return side
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         # Elided, so a long path gives way to the progress panel instead of squeezing it.
-        self.db_label = ElidedLabel(str(self.db_path))
+        self.db_label = ElidedLabel(workspace_tooltip(self.db_path))
         self.db_label.setObjectName("statusDb")
         self.counts_label = QLabel()
         self.model_label = QLabel(MODEL_TEXT["off"])
@@ -180,6 +195,15 @@ class MainWindow(QMainWindow):
         for label in (self.counts_label, self.index_label, self.model_label, self.who_label):
             label.setObjectName("statusItem")
             bar.addPermanentWidget(label)
+        bar.messageChanged.connect(self._make_room_for_message)
+
+    def _make_room_for_message(self, message: str) -> None:
+        """In a narrow window, or beside a job's progress panel, a message would be cut behind the
+        permanent items: while one shows, the library counts and index state (always one click away, on
+        the Library page) step aside."""
+        crowded = self.width() < NARROW_STATUS_PX or self.progress.isVisible()
+        for label in (self.counts_label, self.index_label):
+            label.setVisible(not (message and crowded))
 
     def _build_menus(self) -> None:
         actions = build_menus(self, PAGES)
@@ -204,6 +228,7 @@ class MainWindow(QMainWindow):
     def _on_nav(self, row: int) -> None:
         if row < 0:
             return
+        self.statusBar().clearMessage()  # a note about the last page's work does not belong on this one
         key = PAGES[row][0]
         self.stack.setCurrentIndex(row)
         if key in self._dirty or not getattr(self.pages[key], "loaded", False):
@@ -266,7 +291,17 @@ class MainWindow(QMainWindow):
         every batch they commit would only cost the UI thread time during an import."""
         if self.workers.writing():
             return False
-        version = self._read_data_version()
+        try:
+            version = self._read_data_version()
+        except sqlite3.Error as exc:  # a team workspace's server gone: say so once, try again next time
+            message = f"Cannot reach the workspace: {exc}"
+            if message != self._lost:
+                self._lost = message
+                self.show_message(message, 0)
+            return False
+        if self._lost:
+            self._lost = ""
+            self.show_message("Connected to the workspace again.", 5000)
         if version == self._data_version:
             return False
         self.dataChanged.emit(Changes.everything())  # another program's writes: we cannot see which
@@ -289,7 +324,9 @@ class MainWindow(QMainWindow):
         else:
             self.index_label.setText("Index: up to date")
 
-    def show_message(self, text: str, msecs: int = 8000) -> None:
+    def show_message(self, text: str, msecs: int = 5000) -> None:
+        """A transient note in the status bar: gone after `msecs` (5 s) or when another page is shown.
+        msecs=0 keeps it, only for work still going on (its result replaces it)."""
         self.statusBar().showMessage(text, msecs)
 
     def show_error(self, title: str, text: str) -> None:
@@ -370,7 +407,7 @@ class MainWindow(QMainWindow):
             on_error=lambda message: self._job_failed("Import failed", message),
         )
         self.progress.track(job, "Importing")
-        self.show_message(f"Importing {len(paths)} item(s)…", 3000)
+        self.show_message(f"Importing {len(paths)} item(s)…", 0)  # ongoing: the summary replaces it
         return job
 
     def _import_done(self, summary: library_ops.ImportSummary) -> None:
@@ -442,7 +479,7 @@ class MainWindow(QMainWindow):
             on_error=self._demo_failed,
         )
         self.progress.track(job, "Loading the demo workspace")
-        self.show_message("Loading the demo workspace…", 3000)
+        self.show_message("Loading the demo workspace…", 0)  # ongoing: the outcome replaces it
         return job
 
     def _demo_done(self, message: str | None) -> None:
@@ -465,6 +502,9 @@ class MainWindow(QMainWindow):
     def backup_dialog(self) -> None:
         from datetime import date
 
+        if self.is_team:
+            self._team_has_no_files("Back up database")
+            return
         suggested = Path(str(self.settings.value("last_backup_dir", str(Path.home())))) / (
             f"{self.db_path.stem}-{date.today().isoformat()}.db"
         )
@@ -493,7 +533,44 @@ class MainWindow(QMainWindow):
             self.show_message(message or "", 12000)
         self.backupFinished.emit(message or f"failed: {error}")
 
+    def _team_has_no_files(self, title: str) -> None:
+        QMessageBox.information(
+            self,
+            title,
+            "A team workspace lives on its server, which backs it up (pg_dump). To keep a copy as a file,"
+            " use: roundtable workspace pull URL FILE.db",
+        )
+
+    def connect_team_dialog(self) -> MainWindow | None:
+        """File → Connect to a team workspace…: open it in a new window (this one closes once it opens)."""
+        from knowledge.db import DatabaseError
+        from knowledge.pg.connection import needs_password
+
+        url = ask_team_url(self, str(self.settings.value("last_team_url", "")))
+        if url is None:
+            return None
+        if not is_server_url(url):
+            QMessageBox.warning(self, "Connect", "A team workspace's address starts with postgresql://")
+            return None
+        try:
+            try:
+                window = MainWindow(url, settings=self.settings, model_loader=self.model_loader)
+            except DatabaseError as exc:
+                if not needs_password(exc) or ask_password(self, url) is None:
+                    raise
+                window = MainWindow(url, settings=self.settings, model_loader=self.model_loader)
+        except DatabaseError as exc:
+            QMessageBox.critical(self, "Connect to a team workspace", str(exc))
+            return None
+        self.settings.setValue("last_team_url", safe_url(url))
+        window.show()
+        self.close()
+        return window
+
     def restore_dialog(self) -> None:
+        if self.is_team:
+            self._team_has_no_files("Restore from a backup")
+            return
         source, _ = QFileDialog.getOpenFileName(
             self,
             "Restore from a backup",
@@ -618,11 +695,23 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
-        # Below 1200 px the page needs the room more than the page names need air.
-        self.sidebar.setFixedWidth(SIDEBAR_WIDTHS[0] if self.width() < 1200 else SIDEBAR_WIDTHS[1])
+        # Below 1200 px the page needs the room more than the page names need air, but never so much
+        # that a page's name is cut ("Organisations & a…"): the narrow width still fits the longest.
+        wanted = SIDEBAR_WIDTHS[0] if self.width() < 1200 else SIDEBAR_WIDTHS[1]
+        self.sidebar.setFixedWidth(max(wanted, self._sidebar_needs()))
+
+    def _sidebar_needs(self) -> int:
+        """The sidebar width at which every page name shows whole, in the nav's own font."""
+        metrics = self.nav.fontMetrics()
+        widest = max(metrics.horizontalAdvance(self.nav.item(i).text()) for i in range(self.nav.count()))
+        # item padding (10 px a side, stylesheet), the sidebar's margins (12 px a side), a little air
+        return widest + 2 * 10 + 2 * 12 + 8
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_settings()
+        self._outside_timer.stop()
+        if self.listener is not None:
+            self.listener.stop()
         self.workers.shutdown()
         # self.db stays open: results already queued by workers may still arrive and read it; the
         # connection closes with the process.

@@ -150,7 +150,9 @@ class Workers(QObject):
 
     def __init__(self, db_path: str | Path, parent: QObject | None = None):
         super().__init__(parent)
-        self.db_path = Path(db_path)
+        from desktop.cli import workspace_target
+
+        self.db_path = workspace_target(str(db_path))  # a file's Path, or a team workspace's URL
         self.writer = QThreadPool(self)
         self.writer.setMaxThreadCount(1)
         self.readers = QThreadPool(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlite_utils
 
@@ -92,10 +93,18 @@ def words_query(text: Query) -> str | None:
 
 
 def filter_sql(
-    filters: SearchFilters | None, doc_alias: str = "d", passage_alias: str | None = "p"
+    filters: SearchFilters | None,
+    doc_alias: str = "d",
+    passage_alias: str | None = "p",
+    *,
+    db: Any = None,
+    terms: Any = None,
 ) -> tuple[str, list]:
     """A SQL condition on documents (alias `doc_alias`) joined to passages (`passage_alias`), with its
-    parameters; '' when no filter. Without a passage alias the organisation filter is documents only."""
+    parameters; '' when no filter. Without a passage alias the organisation filter is documents only.
+
+    On a PostgreSQL workspace (`db`) the passages naming an organisation are found with the term index
+    (`terms`, else the workspace's own): there is no FTS5 table to ask."""
     if filters is None or filters.is_empty():
         return "", []
     d = doc_alias
@@ -112,7 +121,7 @@ def filter_sql(
         parts.append(f"{d}.date <= ?")
         params.append(filters.date_to + "~")
     if filters.organisation not in (None, ""):
-        condition, values = _organisation_sql(filters.organisation, d, passage_alias)
+        condition, values = _organisation_sql(filters.organisation, d, passage_alias, db, terms)
         parts.append(condition)
         params.extend(values)
     if filters.roundtable_id is not None:
@@ -124,7 +133,9 @@ def filter_sql(
     return " AND ".join(parts), params
 
 
-def _organisation_sql(org: int | str, d: str, p: str | None) -> tuple[str, list]:
+def _organisation_sql(
+    org: int | str, d: str, p: str | None, db: Any = None, terms: Any = None
+) -> tuple[str, list]:
     """Passages from the organisation's documents, and (with a passage alias) passages about it: the
     source rows of its actions (tracker rows, notes' action tables), passages linked as evidence for
     them, and passages whose text names it."""
@@ -135,6 +146,15 @@ def _organisation_sql(org: int | str, d: str, p: str | None) -> tuple[str, list]
     documents = f"{d}.organisation_id IN ({ids})"
     if p is None:
         return documents, params
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        named = _passages_naming(db, ids, params, terms)
+        about = (
+            f"{p}.id IN (SELECT a.source_passage_id FROM actions a WHERE a.organisation_id IN ({ids}))"
+            f" OR {p}.id IN (SELECT e.passage_id FROM evidence_links e JOIN actions a ON a.id = e.action_id"
+            f" WHERE a.organisation_id IN ({ids}))"
+            f" OR {p}.id = ANY(?)"
+        )
+        return f"({documents} OR {about})", [*params * 3, named]
     # The name as one quoted FTS5 phrase in the text column: every character of it literal.
     phrase = "'text : \"' || replace(o.name, '\"', '\"\"') || '\"'"
     about = (
@@ -147,6 +167,20 @@ def _organisation_sql(org: int | str, d: str, p: str | None) -> tuple[str, list]
     return f"({documents} OR {about})", params * 4
 
 
+def _passages_naming(db: Any, ids: str, params: list, terms: Any) -> list[int]:
+    """Ids of passages whose text names the organisation(s) (`text : "name"` in FTS5), via the term index."""
+    from indexes.termquery import TEXT_COLUMN, Op, Words, evaluation
+
+    names = [r[0] for r in db.execute(f"SELECT name FROM organisations WHERE id IN ({ids})", params)]
+    if not names:
+        return []
+    found = evaluation(db, terms)
+    # The whole name is one quoted string: FTS5 tokenises all of it, punctuation included.
+    phrases = [Words((str(name),), columns=(TEXT_COLUMN,)) for name in names]
+    expr = phrases[0] if len(phrases) == 1 else Op("OR", tuple(phrases))
+    return [int(i) for i in found.matching(expr)]
+
+
 def keyword_search(
     db: sqlite_utils.Database,
     query: Query,
@@ -155,11 +189,17 @@ def keyword_search(
     filters: SearchFilters | None = None,
     operator: str = "OR",
     weights: Sequence[float] = WEIGHTS,
+    terms: Any = None,
 ) -> list[tuple[int, float]]:
-    """Best passages for the query by bm25: [(passage_id, score)], higher score is better."""
+    """Best passages for the query by bm25: [(passage_id, score)], higher score is better.
+
+    On a PostgreSQL workspace FTS5's bm25 is computed over the term index (`terms`, else the workspace's
+    own; indexes/termquery.py), so the same library ranks the same on both back ends."""
     match = fts_query(query, operator) if query else None
     if match is None or limit <= 0:
         return []
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        return _keyword_search_pg(db, parsed(query), limit, filters, operator, weights, terms)
     w = ", ".join(str(float(x)) for x in weights)
     condition, params = filter_sql(filters)
     if condition:
@@ -178,18 +218,50 @@ def keyword_search(
     return [(int(r[0]), -float(r[1])) for r in rows]
 
 
+def _keyword_search_pg(
+    db: Any,
+    query: ParsedQuery,
+    limit: int,
+    filters: SearchFilters | None,
+    operator: str,
+    weights: Sequence[float],
+    terms: Any,
+) -> list[tuple[int, float]]:
+    import numpy as np
+
+    from indexes.termquery import evaluation, match_expr
+
+    found = evaluation(db, terms)
+    if tuple(float(w) for w in weights) != found.index.weights:
+        raise ValueError("the term index of a PostgreSQL workspace ranks with the project's column weights")
+    expr = match_expr(query, operator)
+    if expr is None:
+        return []
+    allowed = None
+    condition, params = filter_sql(filters, db=db, terms=found.index)
+    if condition:
+        rows = db.execute(
+            f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {condition}", params
+        )
+        allowed = np.fromiter((r[0] for r in rows), dtype=np.int64)
+    return found.bm25(expr, limit, allowed)
+
+
 def snippets(
     db: sqlite_utils.Database, query: Query, passage_ids: Sequence[int], tokens: int = 32
 ) -> dict[int, str]:
     """Highlighted snippets of the given passages where the query's words occur (one SQL query).
 
     Passages that do not contain any query word are absent from the result; callers fall back to
-    the passage's opening words.
+    the passage's opening words. A PostgreSQL workspace has no snippet(): the words are found with the
+    term index and marked in Python (highlight), as search results are.
     """
     match = words_query(query)
     if match is None or not passage_ids:
         return {}
     ids = list(dict.fromkeys(int(i) for i in passage_ids))
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        return _snippets_pg(db, query, ids)
     placeholders = ", ".join("?" for _ in ids)
     sql = (
         f"SELECT rowid, snippet(passages_fts, 0, ?, ?, ?, ?) FROM passages_fts "
@@ -197,6 +269,19 @@ def snippets(
     )
     rows = db.execute(sql, [MARK_OPEN, MARK_CLOSE, ELLIPSIS, int(tokens), match, *ids]).fetchall()
     return {int(r[0]): r[1] for r in rows if r[1] and MARK_OPEN in r[1]}
+
+
+def _snippets_pg(db: Any, query: Query, ids: list[int]) -> dict[int, str]:
+    from indexes.termquery import evaluation, fetch_passages, words_expr
+
+    holding = set(evaluation(db).matching(words_expr(query_terms(query)), ids).tolist())
+    pattern = highlight_pattern(query)
+    out = {}
+    for pid, text, _section, _title in fetch_passages(db)(sorted(holding)):
+        marked = highlight(text, pattern) if pattern is not None else None
+        if marked and MARK_OPEN in marked:
+            out[int(pid)] = marked
+    return out
 
 
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")

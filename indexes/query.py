@@ -350,13 +350,18 @@ def _quote(words: tuple[str, ...] | list[str]) -> str:
     return '"' + " ".join(words).replace('"', '""') + '"'
 
 
+def prefix_shorter(word: str) -> list[str]:
+    """The words searched beside a prefix `word*` (see _prefix): it one and two letters shorter."""
+    return [word[:-cut] for cut in (1, 2) if len(word) - cut >= 5]
+
+
 def _prefix(word: str) -> str:
     """A prefix query that survives the porter stemmer.
 
     FTS5 holds stems ("procurement" is stored as "procur"), so a prefix longer than a word's stem
     ("procurem*") would match nothing: the prefix one or two letters shorter is also searched as a word
     (itself stemmed), which finds that family of words."""
-    shorter = [word[:-cut] for cut in (1, 2) if len(word) - cut >= 5]
+    shorter = prefix_shorter(word)
     if not shorter:
         return _quote([word]) + "*"
     return "(" + " OR ".join([_quote([word]) + "*", *(_quote([w]) for w in shorter)]) + ")"

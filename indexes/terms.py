@@ -17,6 +17,8 @@ date incrementally: new passage ids are found by comparing ids, deleted and edit
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import math
 import re
@@ -51,7 +53,12 @@ class TermIndexUnavailable(Exception):
 
 
 def fts_tokenizer_spec(db: sqlite_utils.Database) -> str:
-    """The `tokenize=` argument of the passages_fts table, as written in its CREATE statement."""
+    """The `tokenize=` argument of the passages_fts table, as written in its CREATE statement.
+
+    A PostgreSQL workspace has no FTS5 table: its term index tokenises as a new SQLite file does (the
+    spec of migration 002), so one library ranks the same on both back ends."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        return sqlite_tokenizer_spec()
     row = db.execute("SELECT sql FROM sqlite_master WHERE name = 'passages_fts'").fetchone()
     if row is None or not row[0]:
         raise TermIndexUnavailable("the database has no keyword index table")
@@ -61,6 +68,18 @@ def fts_tokenizer_spec(db: sqlite_utils.Database) -> str:
     return (
         found.group(1).replace("''", "'") if found.group(1) is not None else found.group(2).replace('""', '"')
     )
+
+
+@functools.cache
+def sqlite_tokenizer_spec() -> str:
+    """The tokenizer SQLite's keyword index is created with (migration 002_keyword_index)."""
+    from knowledge.db import MIGRATIONS
+
+    script = dict(MIGRATIONS)["002_keyword_index"]
+    found = _TOKENIZE.search(script)
+    if found is None:
+        return "unicode61"
+    return found.group(1).replace("''", "'") if found.group(1) is not None else found.group(2)
 
 
 class Tokenizer:
@@ -160,6 +179,10 @@ class TermIndex:
         self._row_of: dict[int, int] = {}
         self._total_length = 0.0
         self._parts: np.ndarray | None = None
+        self._sorted_terms: tuple[list[str], list[int]] | None = None  # for prefix lookups
+        # Passages tokenised with positions (indexes/termquery.py checks phrases in them), by passage id;
+        # a removed or edited passage leaves it, so what stays is always the passage's current text.
+        self.token_cache: dict[int, tuple[list[str], ...]] = {}
 
     # -- building ------------------------------------------------------------------------------------
     @classmethod
@@ -239,6 +262,7 @@ class TermIndex:
         """Forget passages (their postings stay until compact(), masked out); returns how many were held."""
         removed = 0
         for pid in passage_ids:
+            self.token_cache.pop(int(pid), None)
             row = self._row_of.pop(int(pid), None)
             if row is not None:
                 self.alive[row] = False
@@ -397,6 +421,46 @@ class TermIndex:
                 rows = np.concatenate([rows, self.tail_rows[mask]])
                 parts = np.concatenate([parts, self._tf_part(self.tail_rows[mask], self.tail_freq[mask])])
         return rows, parts
+
+    def weighted_postings(self, term: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, weighted frequency) of one term's live postings, rows ascending (no bm25 part applied)."""
+        if term is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if term + 1 < len(self.indptr):
+            start, end = self.indptr[term], self.indptr[term + 1]
+            rows, freq = self.post_rows[start:end], self.post_freq[start:end]
+        else:
+            rows, freq = self.post_rows[:0], self.post_freq[:0]
+        if len(self.tail_terms):
+            mask = self.tail_terms == term
+            if mask.any():
+                rows = np.concatenate([rows, self.tail_rows[mask]])
+                freq = np.concatenate([freq, self.tail_freq[mask]])
+        if len(self._row_of) != len(self.pids):
+            live = self.alive[rows]
+            rows, freq = rows[live], freq[live]
+        return rows.astype(np.int64), freq.astype(np.float64)
+
+    def terms_starting(self, prefix: str) -> list[int]:
+        """Ids of the indexed terms that start with `prefix` (what an FTS5 prefix query matches)."""
+        if self._sorted_terms is None or len(self._sorted_terms[0]) != len(self.terms):
+            order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
+            self._sorted_terms = ([self.terms[i] for i in order], order)
+        names, ids = self._sorted_terms
+        start = bisect.bisect_left(names, prefix)
+        end = start
+        while end < len(names) and names[end].startswith(prefix):
+            end += 1
+        return ids[start:end]
+
+    def row_of(self, passage_id: int) -> int | None:
+        """The row holding a live passage, or None."""
+        return self._row_of.get(int(passage_id))
+
+    @property
+    def total_length(self) -> float:
+        """Tokens in every live passage: FTS5's xColumnTotalSize(-1)."""
+        return self._total_length
 
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, folder: str | Path) -> None:

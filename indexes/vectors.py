@@ -15,6 +15,7 @@ import numpy as np
 import sqlite_utils
 
 from knowledge.files import replacing, sweep_temporary
+from knowledge.pg.connection import cache_folder, is_server_url
 
 # Exact search costs O(n) per query; past this many vectors an inverted-file index keeps queries fast
 # (benchmarks/ann_recall.py measures its recall@10 against exact search).
@@ -39,7 +40,10 @@ class IndexCorrupt(Exception):
 
 
 def index_folder(db_path: str | Path) -> Path:
-    """Where the index of a database lives: `<db file>.index/` beside it."""
+    """Where the index of a database lives: `<db file>.index/` beside it; for a team workspace, a local
+    cache folder on this machine (knowledge.pg.connection.cache_folder)."""
+    if is_server_url(db_path):
+        return cache_folder(str(db_path))
     return Path(str(db_path) + ".index")
 
 

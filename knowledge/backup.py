@@ -20,6 +20,24 @@ CORE_TABLES = frozenset(
 )
 
 
+# Backup, restore and check care for a database file. A team workspace has none here: its server keeps,
+# backs up and checks the data (its administrator's tools); `workspace pull` copies one to a file.
+FILE_ONLY = {
+    "backup": "backup is for a database file; a team workspace is backed up by its server (pg_dump),"
+    " or copied to a file with `roundtable workspace pull`",
+    "restore": "restore is for a database file; a team workspace is restored by its server's administrator"
+    " (pg_restore)",
+    "check": "check is for a database file; a team workspace's storage is looked after by its server"
+    " (ask its administrator)",
+}
+
+
+def refuse_team_workspace(db: object, command: str) -> None:
+    """Raise DatabaseError with FILE_ONLY[command] when `db` is a team workspace (a PostgreSQL store)."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        raise DatabaseError(FILE_ONLY[command])
+
+
 class TargetExists(DatabaseError):
     """The backup file asked for is already there (and overwriting was not allowed)."""
 
@@ -75,7 +93,9 @@ def backup_database(
 ) -> DatabaseInfo:
     """Copy the open database to target (a file, or a folder to put a dated file in); returns its details.
 
-    Raises DatabaseError when target exists and overwrite is False, or is the database itself."""
+    Raises DatabaseError when target exists and overwrite is False, or is the database itself (or the
+    database is a team workspace)."""
+    refuse_team_workspace(db, "backup")
     target = Path(target).expanduser()
     if target.is_dir():
         target = _unused(target / f"roundtable-{_stamp()}.db")
@@ -155,7 +175,9 @@ def replace_contents(db: sqlite_utils.Database, source: str | Path) -> tuple[Dat
 
     The backup is checked before anything changes. The copy goes through SQLite's backup API into the
     live file, so other programs with it open see the restored data after their next read rather than a
-    file swapped under them. Raises DatabaseError when the file is unfit."""
+    file swapped under them. Raises DatabaseError when the file is unfit (or the database is a team
+    workspace)."""
+    refuse_team_workspace(db, "restore")
     info = inspect_database(source)
     current = Path(db.execute("PRAGMA database_list").fetchone()[2])
     if os.path.samefile(current, info.path):
@@ -180,6 +202,8 @@ def replace_contents(db: sqlite_utils.Database, source: str | Path) -> tuple[Dat
 
 
 def integrity_problems(db: sqlite_utils.Database, limit: int = 20) -> list[str]:
-    """SQLite's integrity check: an empty list when the file is sound, else up to `limit` problems."""
+    """SQLite's integrity check: an empty list when the file is sound, else up to `limit` problems.
+    Raises DatabaseError on a team workspace (its server checks its storage)."""
+    refuse_team_workspace(db, "check")
     problems = [row[0] for row in db.execute(f"PRAGMA integrity_check({int(limit)})")]
     return [] if problems == ["ok"] else problems

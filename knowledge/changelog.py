@@ -48,7 +48,11 @@ def act_as(db: sqlite_utils.Database, who: str | None) -> str:
 
 
 def who_of(db: sqlite_utils.Database, who: str | None = None) -> str:
-    """The who of a change: the one given, else the connection's (act_as), else resolve_who()."""
+    """The who of a change: the one given, else the connection's (act_as), else resolve_who(). On a team
+    workspace it is always the member connected: the server records the same in its log."""
+    member = getattr(db, "member_login", None)
+    if member:
+        return member
     if who and who.strip():
         return " ".join(who.split())
     return getattr(db, _ACTING, None) or resolve_who()
@@ -152,7 +156,8 @@ def entries(
     sql += " ORDER BY at, id"
     if limit is not None:
         # The newest `limit` entries, still oldest first.
-        sql = f"SELECT * FROM ({sql.replace(' ORDER BY at, id', ' ORDER BY at DESC, id DESC')} LIMIT ?)"
+        newest = sql.replace(" ORDER BY at, id", " ORDER BY at DESC, id DESC")
+        sql = f"SELECT * FROM ({newest} LIMIT ?) AS newest"
         sql += " ORDER BY at, id"
         params.append(int(limit))
     return [_entry(row) for row in db.query(sql, params)]
@@ -160,5 +165,5 @@ def entries(
 
 def people(db: sqlite_utils.Database) -> list[str]:
     """Everyone the log names, in alphabetical order (for a filter list)."""
-    rows = db.execute("SELECT DISTINCT who FROM change_log ORDER BY who COLLATE NOCASE").fetchall()
+    rows = db.execute("SELECT who FROM change_log GROUP BY who ORDER BY who COLLATE NOCASE, who").fetchall()
     return [row[0] for row in rows]

@@ -139,10 +139,16 @@ def _upsert_recommendation(db: sqlite_utils.Database, set_id: int, rec: dict[str
     existing = db.execute(
         "SELECT id FROM recommendations WHERE set_id = ? AND number = ?", [set_id, rec["number"]]
     ).fetchone()
+    # Plain SQL, not sqlite-utils' table helpers: the same statements run on a team workspace's server.
+    names = list(fields)
     if existing:
-        db["recommendations"].update(existing[0], fields)
+        assignments = ", ".join(f"{name} = ?" for name in names)
+        db.execute(f"UPDATE recommendations SET {assignments} WHERE id = ?", [*fields.values(), existing[0]])
     else:
-        db["recommendations"].insert({"set_id": set_id, "number": rec["number"], **fields})
+        columns = ", ".join(["set_id", "number", *names])
+        marks = ", ".join("?" for _ in range(len(names) + 2))
+        values = [set_id, rec["number"], *fields.values()]
+        db.execute(f"INSERT INTO recommendations ({columns}) VALUES ({marks})", values)
 
 
 def _require_document(db: sqlite_utils.Database, document_id: int) -> None:

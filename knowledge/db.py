@@ -340,6 +340,15 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         ALTER TABLE passages ADD COLUMN ocr_confidence REAL;
         """,
     ),
+    (
+        "008_action_versions",
+        # Optimistic concurrency (issue 17): every change to an action moves its version, and a save made
+        # from an older version is refused with the other person's change named, never a silent
+        # overwrite. Existing actions start at version 1.
+        """
+        ALTER TABLE actions ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -427,6 +436,8 @@ class KnowledgeBase(sqlite_utils.Database):
     In WAL mode a deferred transaction that reads and then writes fails at once with "database is locked"
     when another program committed in between (waiting could not help it); an immediate one waits for its
     turn, so two windows, or the window and the CLI, can write to one file."""
+
+    dialect = "sqlite"  # knowledge.store.dialect(): the PostgreSQL store says "postgresql"
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[KnowledgeBase]:

@@ -536,6 +536,11 @@ def update_document(
 # -- delete and undo -----------------------------------------------------------------------------------------
 
 
+# A passage's stored columns, as the bin keeps them (a team workspace's generated full-text column is
+# rebuilt by the server, never copied).
+_BIN_PASSAGE = "id, document_id, ordinal, text, page, section, char_start, char_end, ocr_confidence"
+
+
 def _rows(db: sqlite_utils.Database, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return [dict(row) for row in db.query(sql, params)]
 
@@ -587,7 +592,9 @@ def delete_document(
         snapshot = {
             "document": document[0],
             "passages": _rows(
-                db, "SELECT * FROM passages WHERE document_id = ? ORDER BY ordinal", [document_id]
+                db,
+                f"SELECT {_BIN_PASSAGE} FROM passages WHERE document_id = ? ORDER BY ordinal",
+                [document_id],
             ),
             "vectors": _rows(
                 db, f"SELECT * FROM passage_vectors WHERE passage_id IN ({passage_filter})", [document_id]

@@ -405,13 +405,13 @@ def list_organisations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         f"""
         SELECT o.id, o.name, o.type, o.parent_id, p.name AS parent, o.contact_role, o.created_at,
                count(a.id) AS actions,
-               coalesce(sum(a.status IN {sql_in(OPEN_STATUSES)}), 0) AS open,
-               coalesce(sum(a.status = '{Status.DONE}'), 0) AS done,
-               coalesce(sum(a.status = '{Status.BLOCKED}'), 0) AS blocked
+               coalesce(sum(CASE WHEN a.status IN {sql_in(OPEN_STATUSES)} THEN 1 ELSE 0 END), 0) AS open,
+               coalesce(sum(CASE WHEN a.status = '{Status.DONE}' THEN 1 ELSE 0 END), 0) AS done,
+               coalesce(sum(CASE WHEN a.status = '{Status.BLOCKED}' THEN 1 ELSE 0 END), 0) AS blocked
         FROM organisations o
         LEFT JOIN organisations p ON p.id = o.parent_id
         LEFT JOIN actions a ON a.organisation_id = o.id AND a.deleted_at IS NULL
-        GROUP BY o.id ORDER BY o.name COLLATE NOCASE
+        GROUP BY o.id, p.name ORDER BY o.name COLLATE NOCASE
         """
     )
     return [dict(r) for r in rows]

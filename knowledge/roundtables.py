@@ -77,8 +77,8 @@ def _shape(db: sqlite_utils.Database, row: dict[str, Any]) -> dict[str, Any]:
         )
     ]
     counts = db.execute(
-        f"SELECT count(*), coalesce(sum(status = '{Status.DONE}'), 0),"
-        f" coalesce(sum(status = '{Status.BLOCKED}'), 0),"
+        f"SELECT count(*), coalesce(sum(CASE WHEN status = '{Status.DONE}' THEN 1 ELSE 0 END), 0),"
+        f" coalesce(sum(CASE WHEN status = '{Status.BLOCKED}' THEN 1 ELSE 0 END), 0),"
         " coalesce(sum(draft), 0) FROM actions WHERE roundtable_id = ? AND deleted_at IS NULL",
         [row["id"]],
     ).fetchone()
@@ -94,10 +94,11 @@ def get_roundtable(db: sqlite_utils.Database, roundtable_id: int) -> dict[str, A
 
 def list_roundtables(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every roundtable, newest first, shaped as get_roundtable."""
-    rows = db.query("SELECT * FROM roundtables ORDER BY date DESC, id DESC")
+    rows = db.query("SELECT * FROM roundtables ORDER BY date DESC NULLS LAST, id DESC")  # undated last
     return [_shape(db, r) for r in rows]
 
 
 def roundtable_choices(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every roundtable's id, title and date, oldest first (for a pick list)."""
-    return [dict(r) for r in db.query("SELECT id, title, date FROM roundtables ORDER BY date")]
+    rows = db.query("SELECT id, title, date FROM roundtables ORDER BY date NULLS FIRST, id")
+    return [dict(r) for r in rows]

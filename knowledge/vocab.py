@@ -40,6 +40,17 @@ class Status(StrEnum):
         return self in OPEN_STATUSES
 
 
+def status_display(value: str | None) -> str:
+    """A stored status as a column or table cell shows it ("In progress"); a value this version does not
+    know (a newer database) reads in words rather than as code, and a missing one as a dash."""
+    if not value:
+        return "–"
+    if value in _STATUS_VALUES:
+        return Status(value).display
+    return str(value).replace("_", " ").capitalize()
+
+
+_STATUS_VALUES = frozenset(status.value for status in Status)
 _STATUS_LETTERS = {
     Status.NOT_STARTED: "N",
     Status.PLANNED: "P",
@@ -171,6 +182,8 @@ class Entity(StrEnum):
     DOCUMENT = "document"
     RECOMMENDATION_SET = "recommendation_set"
     RETURN = "return"
+    MEMBER = "member"  # a person of a team workspace; its entry's entity_id is None, the login in `after`
+    WORKSPACE = "workspace"  # the whole workspace moved (workspace push/pull); entity_id None
 
     @property
     def label(self) -> str:
@@ -201,6 +214,8 @@ class Change(StrEnum):
     IMPORTED = "imported"
     LOADED = "loaded"
     CHANGED = "changed"
+    PUSHED = "pushed"  # copied from a database file into a team workspace
+    PULLED = "pulled"  # copied from a team workspace into a database file
 
     @property
     def label(self) -> str:
@@ -218,6 +233,8 @@ ENTITY_CHANGES: dict[Entity, tuple[Change, ...]] = {
     Entity.DOCUMENT: (C.IMPORTED, C.EDITED, C.DELETED, C.RESTORED),
     Entity.RECOMMENDATION_SET: (C.LOADED, C.CHANGED, C.DELETED),
     Entity.RETURN: (C.IMPORTED,),
+    Entity.MEMBER: (C.ADDED, C.CHANGED, C.REMOVED),
+    Entity.WORKSPACE: (C.PUSHED, C.PULLED),
 }
 # The who of history rows moved into the change log from databases that did not record one.
 BEFORE_THE_LOG = "unknown (before the change log)"

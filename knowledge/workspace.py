@@ -9,7 +9,16 @@ import sqlite_utils
 
 from knowledge.backup import DatabaseInfo, backup_before_migration, replace_contents
 from knowledge.codebook import ensure_builtin_codebook
-from knowledge.db import KnowledgeBase, backup_folder, connect, is_memory, migrate, named_errors
+from knowledge.db import (
+    DatabaseError,
+    KnowledgeBase,
+    backup_folder,
+    connect,
+    is_memory,
+    migrate,
+    named_errors,
+)
+from knowledge.pg.connection import PermissionRefused, ServerError, is_server_url, safe_url
 
 
 @dataclass
@@ -33,10 +42,15 @@ def _prepare(db: sqlite_utils.Database, backups: Path | None, seed: bool) -> lis
     return migrated
 
 
-def open_db(path: str | Path, *, create: bool = True, seed: bool = True) -> KnowledgeBase:
+def open_db(
+    path: str | Path, *, create: bool = True, seed: bool = True, password: str | None = None
+) -> KnowledgeBase:
     """Open (or create) a knowledge base: WAL, foreign keys, migrations, and the built-in codebook.
 
-    ":memory:" gives an in-memory workspace (schema and codebook; no WAL, no backups folder)."""
+    ":memory:" gives an in-memory workspace (schema and codebook; no WAL, no backups folder); a
+    `postgresql://` URL a team workspace on a server (open_team_workspace)."""
+    if is_server_url(path):
+        return open_team_workspace(str(path), create=create, seed=seed, password=password)
     path = Path(path)
     backups = None if is_memory(path) else backup_folder(path)
     with named_errors(path):
@@ -53,3 +67,54 @@ def restore_database(db: sqlite_utils.Database, source: str | Path) -> RestoreRe
     info, previous = replace_contents(db, source)
     # The replaced contents are already saved: no second copy before the migration.
     return RestoreReport(info, previous, _prepare(db, None, seed=True))
+
+
+def open_team_workspace(url: str, *, create: bool = True, seed: bool = True, password: str | None = None):
+    """Open (or create) a team workspace on a PostgreSQL server: the database is created when it does
+    not exist and the server lets this login create databases, and the schema installed in an empty one,
+    whose creator becomes its first admin. Raises DatabaseError with one line a person can act on."""
+    from knowledge.pg import connection, schema
+
+    name = connection.database_name(url)
+    if not name:
+        raise DatabaseError(
+            f"name the workspace's database in the URL: postgresql://LOGIN@HOST/DATABASE ({safe_url(url)})"
+        )
+    try:
+        try:
+            db = connection.connect(url, password=password)
+        except ServerError as exc:
+            if not (create and "does not exist" in str(exc)):
+                raise
+            connection.create_database(url, password=password)
+            db = connection.connect(url, password=password)
+    except ServerError as exc:
+        raise DatabaseError(str(exc)) from exc
+    try:
+        if not schema.is_installed(db):
+            if not create:
+                raise DatabaseError(f"{safe_url(url)} holds no Roundtable Desk workspace")
+            schema.install(db, name)
+        version = schema.schema_version(db)
+        if version > schema.PG_SCHEMA_VERSION:
+            raise DatabaseError(
+                f"this team workspace was made by a newer Roundtable Desk (schema {version}, this program "
+                f"knows {schema.PG_SCHEMA_VERSION})"
+            )
+        if seed and schema.member_role(db) in ("admin", "editor"):
+            ensure_builtin_codebook(db)
+    except PermissionRefused as exc:
+        db.close()
+        raise DatabaseError(f"{safe_url(url)}: {exc}") from exc
+    except Exception as exc:
+        db.close()
+        if type(exc).__name__ == "InsufficientPrivilege":  # psycopg's: a login the workspace does not know
+            raise DatabaseError(
+                f"{db.login} is not a member of the team workspace {safe_url(url)}: ask one of its admins"
+                f" to add you (roundtable members add {db.login} --role ...)"
+            ) from exc
+        raise
+    except BaseException:
+        db.close()
+        raise
+    return db

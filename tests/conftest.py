@@ -43,6 +43,23 @@ def _isolated_user_data(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ROUNDTABLE_DB", str(tmp_path_factory.mktemp("userdata") / "default.db"))
 
 
+def recorded_as(target, name: str) -> str:
+    """Who a change made as `name` (--who, who=, $ROUNDTABLE_USER) is recorded as: that name in a SQLite
+    file; on a team workspace the member connected, whatever the client says. `target` is an open
+    database or a db_path (file or URL)."""
+    from knowledge.pg.connection import is_server_url
+
+    if getattr(target, "dialect", None) == "postgresql":
+        return target.login
+    if not is_server_url(target):
+        return name
+    db = open_db(target)
+    try:
+        return db.login
+    finally:
+        db.close()
+
+
 def shared_material() -> Path:
     """The third-party material ($ROUNDTABLE_SHARED, else ../shared); a test needing it fails without it."""
     if not SHARED.is_dir():
@@ -66,14 +83,63 @@ def corpus() -> Path:
     return CORPUS
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("ROUNDTABLE_TEST_BACKEND", "sqlite"),
+        help="the store the db_path and fresh_db fixtures give: a SQLite file (default) or a new database"
+        " on a throwaway PostgreSQL cluster (tests marked sqlite_only are then deselected)",
+    )
+
+
+@pytest.fixture(scope="session")
+def backend(pytestconfig) -> str:
+    return pytestconfig.getoption("backend")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster on a local socket for the whole run (started and stopped here)."""
+    import pgcluster
+
+    cluster = pgcluster.start()
+    yield cluster
+    cluster.stop()
+
+
+_PG_DATABASES = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster) -> str:
+    """A workspace with the schema and codebook installed once; each test's database is a copy of it."""
+    open_db(pg_cluster.url("rt_template")).close()
+    return "rt_template"
+
+
 @pytest.fixture
-def db_path(tmp_path) -> Path:
+def pg_database(pg_cluster, pg_template) -> str:
+    """The URL of a new team workspace (a copy of the template), as the cluster's superuser."""
+    import psycopg
+
+    name = f"rt_test_{next(_PG_DATABASES)}"
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as pg:
+        pg.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    return pg_cluster.url(name)
+
+
+@pytest.fixture
+def db_path(request, tmp_path, backend):
+    """Where a test's workspace lives: a file in tmp_path, or (--backend postgresql) a server URL."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_database")
     return tmp_path / "test.db"
 
 
 @pytest.fixture
 def fresh_db(db_path):
-    """A new database file with the schema and the built-in codebook."""
+    """A new database (file, or team workspace under --backend postgresql) with the schema and codebook."""
     db = open_db(db_path)
     yield db
     db.conn.close()
@@ -132,8 +198,21 @@ def make_desk_window(qtbot, desk_settings, db_path):
 
     yield make
     for window in windows:
+        if window.listener is not None:  # a team workspace's notification thread
+            window.listener.stop()
         window.workers.shutdown()
     set_embedder(None)
+
+
+@pytest.fixture
+def demo_window(qtbot, make_desk_window):
+    """The demo workspace at 1280x800, model not loaded (keyword search)."""
+    window = make_desk_window(load_model=False)
+    window.resize(1280, 800)
+    window.show()
+    with qtbot.waitSignal(window.demoFinished, timeout=60000):
+        window.load_demo()
+    return window
 
 
 @pytest.fixture
@@ -254,9 +333,21 @@ def version_one_database(path) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items) -> None:
+def pytest_collection_modifyitems(config, items) -> None:
     """A test that asks for the third-party material is a `shared` test, marked or not, so the default run
-    deselects it rather than failing it."""
+    deselects it rather than failing it.
+
+    One back end per run: `postgres` tests (a real server) only under --backend postgresql, and tests of
+    the SQLite file itself (WAL, backups, file paths) only under the default back end. Deselected, not
+    skipped: CI's third step runs the PostgreSQL ones."""
     for item in items:
         if "shared" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("shared"):
             item.add_marker(pytest.mark.shared)
+    backend = config.getoption("backend")
+    unwanted = "sqlite_only" if backend == "postgresql" else "postgres"
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker(unwanted) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -130,3 +130,34 @@ def test_the_window_shows_no_recommendation_fits_and_filters_the_workflow(qtbot,
         page.show_filter.setCurrentIndex(page.show_filter.findData(key))
         ids = sorted(page.proxy.index(r, 0).data(ROW_ROLE)["id"] for r in range(page.proxy.rowCount()))
         assert ids == expected
+
+
+def test_rewording_an_action_clears_its_none_judgement(two_sets):
+    from knowledge.actions import edit_action
+    from knowledge.codebook import record_match_checks
+
+    action = create_action(two_sets, text=UNRELATED[0], organisation="Ashby Trust")
+    for slug in (BUILTIN_SET, "berwick-2013"):
+        record_match_checks(two_sets, slug, action, fits_none=True, fit=0.2)
+    edit_action(two_sets, action, owner="Estates lead")  # the wording stands: so does the judgement
+    assert none_judgements(two_sets)[action] == [BUILTIN_SET, "berwick-2013"]
+    edit_action(two_sets, action, text=SERVING_THE_NINE[0][0])
+    # A re-worded action is another action to the matcher: "no recommendation fits" must be asked again.
+    assert action not in none_judgements(two_sets)
+    assert [row[0] for row in pending_for_set(two_sets, BUILTIN_SET)] == [action]
+    assert [row[0] for row in pending_for_set(two_sets, "berwick-2013")] == [action]
+
+
+def test_confirmations_vote_only_for_actions_that_resemble_them(two_sets, model):
+    """A confirmed action votes for its recommendation by how much nearer an action comes to it than to the
+    nearest generic NHS action: a close rewording follows it, an action about something else does not."""
+    text = "Hold a workshop on the programme"
+    staffing = "Fund enough nurses on every ward to give safe care at night"
+    before = match(two_sets, staffing, "trust", embedder=model, set_slug="berwick-2013").suggestions[0].number
+    taught = create_action(
+        two_sets, text="Hold a workshop on the programme with patients and carers", organisation="Ashby Trust"
+    )
+    confirm_link(two_sets, taught, recommendation_id(two_sets, 3, "berwick-2013"), who="lead")
+    assert match(two_sets, text, "trust", embedder=model, set_slug="berwick-2013").suggestions[0].number == 3
+    after = match(two_sets, staffing, "trust", embedder=model, set_slug="berwick-2013").suggestions[0].number
+    assert after == before == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import recorded_as
 
 from knowledge.actions import (
     TRANSITIONS,
@@ -97,7 +98,7 @@ def test_progress_history_is_append_only_with_old_and_new_values(fresh_db):
         ("not_started", "in_progress", 0, 20),
         ("in_progress", "in_progress", 20, 45),
     ]
-    assert history[2]["note"] == "draft shared" and history[2]["who"] == "IG Lead"
+    assert history[2]["note"] == "draft shared" and history[2]["who"] == recorded_as(fresh_db, "IG Lead")
     assert history[2]["at"] == "2024-05-20"
     with pytest.raises(ValueError):
         update_progress(fresh_db, action_id, percent=140)
@@ -187,9 +188,8 @@ def test_a_suggestion_never_overrides_a_persons_decision(fresh_db):
     link_recommendation(fresh_db, action_id, rec9, state="suggested", score=0.9)
     link_recommendation(fresh_db, action_id, rec4, state="suggested", score=0.95)
     links = {lk["number"]: lk for lk in get_action(fresh_db, action_id)["links"]}
-    assert (
-        links[9]["state"] == "confirmed" and links[9]["score"] == 0.9 and links[9]["decided_by"] == "ICB lead"
-    )
+    assert links[9]["state"] == "confirmed" and links[9]["score"] == 0.9
+    assert links[9]["decided_by"] == recorded_as(fresh_db, "ICB lead")
     assert links[4]["state"] == "rejected"
     with pytest.raises(ValueError):
         link_recommendation(fresh_db, action_id, rec9, state="maybe")
@@ -254,3 +254,17 @@ def test_bad_dates_and_statuses_are_refused():
     assert parse_status("on hold") == "blocked"
     assert parse_status("Cancelled") == "dropped"
     assert parse_status("purple") is None
+
+
+def test_every_change_moves_the_version_and_a_stale_save_is_refused(fresh_db):
+    from knowledge.actions import EditConflict, change_due_date, edit_action, get_action, update_progress
+
+    action = create_action(fresh_db, text="Agree the AI audit plan", organisation="Kent ICB")
+    assert get_action(fresh_db, action)["version"] == 1
+    update_progress(fresh_db, action, percent=20, expected_version=1)
+    change_due_date(fresh_db, action, "2027-03-31", reason="board date moved", expected_version=2)
+    edit_action(fresh_db, action, owner="Head of Digital", expected_version=3)
+    assert get_action(fresh_db, action)["version"] == 4
+    with pytest.raises(EditConflict, match="changed it \\(edited\\)"):
+        update_progress(fresh_db, action, percent=90, expected_version=2)
+    assert get_action(fresh_db, action)["percent"] == 20  # the stale save wrote nothing

@@ -57,13 +57,13 @@ def test_moorland_procurement_shows_40_percent_on_1_june_2024(run_cli, moorland_
     assert code == 0, err
     assert RECORDED_NOTE in then.split("\n## ")[0]  # said in the heading
     row = next(line for line in then.splitlines() if line.startswith("| Agree a joint procurement"))
-    assert "| 2024-09-30 | in progress | 40% |" in row
+    assert "| 2024-09-30 | In progress | 40% |" in row
     assert "60%" not in then and "2025-03-31" not in then and TODAY not in then and "OBC" not in then
     history = then.split("## History highlights")[1].split("## Overdue")[0]
     assert "2024-05-02" in history and "re-scoped" not in history
     code, now, _ = run_cli(*argv)
     row = next(line for line in now.splitlines() if line.startswith("| Agree a joint procurement"))
-    assert "| 2025-03-31 | in progress" in row and "| 60% |" in row and RECORDED_NOTE not in now
+    assert "| 2025-03-31 | In progress" in row and "| 60% |" in row and RECORDED_NOTE not in now
 
 
 def timeline(db) -> int:
@@ -108,9 +108,9 @@ def test_an_overdue_action_is_judged_by_the_due_date_of_its_day(memory_db):
     [state] = [a for a in actions_as_at(memory_db, date(2024, 3, 12)) if a["id"] == action]
     assert state["due"] == "2024-03-31" and not state["overdue"]
     md = build_report(memory_db, "organisation", "Kent ICB", as_at=date(2024, 3, 14), as_recorded=True)
-    assert "| 2024-03-31 | in progress | 30% |" in md and "chair appointed late" not in md
+    assert "| 2024-03-31 | In progress | 30% |" in md and "chair appointed late" not in md
     md = build_report(memory_db, "organisation", "Kent ICB", as_at=date(2024, 4, 20), as_recorded=True)
-    assert "| 2024-06-30 | blocked | 40% |" in md and "no IG lead" in md and "Nothing is overdue." in md
+    assert "| 2024-06-30 | Blocked | 40% |" in md and "no IG lead" in md and "Nothing is overdue." in md
 
 
 def test_actions_created_later_are_left_out_and_deleted_later_kept(memory_db):
@@ -218,6 +218,6 @@ def test_history_from_before_the_change_log_is_replayed(tmp_path):
         [recommendation_id(db, 9)],
     )
     march = build_report(db, "organisation", "Kent ICB", as_at=date(2024, 3, 1), as_recorded=True)
-    assert "| 2024-09-30 | in progress | 20% |" in march and "draft out" not in march
+    assert "| 2024-09-30 | In progress | 20% |" in march and "draft out" not in march
     assert "| 50% |" in build_report(db, "organisation", "Kent ICB")  # today: the whole history
     db.conn.close()

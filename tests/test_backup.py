@@ -14,6 +14,9 @@ from knowledge.backup import backup_database, inspect_database
 from knowledge.db import SCHEMA_VERSION, DatabaseError, backup_folder, schema_version
 from knowledge.workspace import open_db
 
+# About the SQLite file itself (backups of it, WAL, locks): a team workspace's server has its own.
+pytestmark = pytest.mark.sqlite_only
+
 
 def titles(path) -> list[str]:
     conn = sqlite3.connect(path)

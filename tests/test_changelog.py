@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from conftest import recorded_as
 
 from knowledge import changelog
 from knowledge.actions import (
@@ -50,6 +51,7 @@ def _last(db, entity, change) -> dict:
 # -- append-only --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only  # the SQLite file's own triggers; the server's: the test below
 def test_sqlite_refuses_to_update_or_delete_log_entries(db_path, fresh_db):
     create_action(fresh_db, text="Write a procurement strategy", organisation="Moorland ICB", who="Ann")
     count = len(entries(fresh_db))
@@ -67,6 +69,29 @@ def test_sqlite_refuses_to_update_or_delete_log_entries(db_path, fresh_db):
     conn.close()
     db = open_db(db_path)
     assert len(entries(db)) == count and {e["who"] for e in entries(db, entity="action")} == {"Ann"}
+    db.conn.close()
+
+
+@pytest.mark.postgres
+def test_the_server_refuses_to_update_or_delete_log_entries_and_records_the_member(db_path, fresh_db):
+    import psycopg
+
+    create_action(fresh_db, text="Write a procurement strategy", organisation="Moorland ICB", who="Ann")
+    count = len(entries(fresh_db))
+    member = fresh_db.login
+    fresh_db.conn.close()
+    with psycopg.connect(db_path, autocommit=True) as pg:  # plain SQL, past everything in the program
+        with pytest.raises(psycopg.Error, match="append-only"):
+            pg.execute("UPDATE change_log SET who = 'Mallory'")
+        with pytest.raises(psycopg.Error, match="append-only"):
+            pg.execute("DELETE FROM change_log WHERE entity = 'action'")
+        # A client cannot claim to be someone else: the server writes the member connected.
+        pg.execute(
+            "INSERT INTO change_log (at, recorded_at, who, entity, change)"
+            " VALUES ('x', 'x', 'Mallory', 'action', 'x')"
+        )
+    db = open_db(db_path)
+    assert len(entries(db)) == count + 1 and {e["who"] for e in entries(db)} == {member}
     db.conn.close()
 
 
@@ -364,10 +389,10 @@ def test_document_and_recommendation_set_changes_are_logged(fresh_db, corpus):
     restore_document(db, doc_id, who="Dan")
     log = entries(db, entity="document", entity_id=doc_id)
     assert [(e["change"], e["who"]) for e in log] == [
-        ("imported", "Ann"),
-        ("edited", "Bob"),
-        ("deleted", "Carol"),
-        ("restored", "Dan"),
+        ("imported", recorded_as(db, "Ann")),
+        ("edited", recorded_as(db, "Bob")),
+        ("deleted", recorded_as(db, "Carol")),
+        ("restored", recorded_as(db, "Dan")),
     ]
     assert log[0]["after"]["passages"] == outcome.passages and log[0]["after"]["content_hash"]
     assert log[1]["after"] == {"title": "The roundtable article"}  # the kind was already "report"
@@ -386,7 +411,10 @@ def test_document_and_recommendation_set_changes_are_logged(fresh_db, corpus):
     }
     load_codebook(db, changed, who="Fay")
     sets = entries(db, entity="recommendation_set", entity_id=set_id)
-    assert [(e["change"], e["who"]) for e in sets] == [("loaded", "Erin"), ("changed", "Fay")]
+    assert [(e["change"], e["who"]) for e in sets] == [
+        ("loaded", recorded_as(db, "Erin")),
+        ("changed", recorded_as(db, "Fay")),
+    ]
     assert sets[1]["after"]["added"] == [2] and sets[1]["before"]["recommendations"] == [1]
 
 

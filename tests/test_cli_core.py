@@ -8,6 +8,8 @@ import sqlite3
 import pytest
 
 from desktop.cli import main
+from knowledge.organisations import list_organisations
+from knowledge.workspace import open_db
 
 
 def test_recommendations_json_lists_nine_in_our_words(run_cli, db_path):
@@ -23,11 +25,17 @@ def test_recommendations_json_lists_nine_in_our_words(run_cli, db_path):
     assert all(article_sentence not in r["summary"] for r in recs)
 
 
-def test_default_database_comes_from_environment(run_cli, tmp_path, monkeypatch):
-    target = tmp_path / "env.db"
-    monkeypatch.setenv("ROUNDTABLE_DB", str(target))
-    code, _, _ = run_cli("recommendations")
-    assert code == 0 and target.exists()
+def test_default_database_comes_from_environment(run_cli, db_path, monkeypatch, backend):
+    monkeypatch.setenv("ROUNDTABLE_DB", str(db_path))  # a file, or a team workspace's URL
+    code, _, err = run_cli("org", "add", "Moorland ICB", "--type", "icb")
+    assert code == 0, err
+    if backend == "sqlite":
+        assert db_path.exists()  # created where the variable says
+    db = open_db(db_path)
+    try:
+        assert [o["name"] for o in list_organisations(db)] == ["Moorland ICB"]
+    finally:
+        db.conn.close()
 
 
 def test_a_folder_as_database_is_a_clear_error(run_cli, tmp_path):
@@ -46,13 +54,37 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(run_cli, tmp_pa
     assert bogus.read_bytes() == before
 
 
-def test_a_database_from_a_newer_version_is_refused(run_cli, db_path):
+def test_a_database_from_a_newer_version_is_refused(run_cli, db_path, backend):
     run_cli("--db", db_path, "recommendations")
-    conn = sqlite3.connect(db_path)
-    conn.execute("PRAGMA user_version = 999")
-    conn.close()
+    if backend == "postgresql":  # a team workspace keeps its schema version in a table
+        import psycopg
+
+        with psycopg.connect(db_path, autocommit=True) as pg:
+            pg.execute("UPDATE schema_info SET version = 999")
+    else:
+        conn = sqlite3.connect(db_path)
+        conn.execute("PRAGMA user_version = 999")
+        conn.close()
     code, _, err = run_cli("--db", db_path, "recommendations")
     assert code == 1 and "newer" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["backup", "copy.db"], "pg_dump"),
+        (["restore", "copy.db"], "pg_restore"),
+        (["check"], "its server"),
+    ],
+)
+def test_file_care_commands_refuse_a_team_workspace_in_one_line(run_cli, tmp_path, argv, words):
+    # Refused before any connection: the URL names no server at all.
+    url = f"postgresql://nobody@/nowhere?host={tmp_path / 'no-server'}"
+    code, out, err = run_cli("--db", url, *argv)
+    assert code == 1 and out == ""
+    [line] = err.splitlines()
+    assert f"{argv[0]} is for a database file" in line and words in line and "Traceback" not in err
+    assert not (tmp_path / "copy.db").exists()
 
 
 def test_usage_errors_exit_2(capsys, db_path):

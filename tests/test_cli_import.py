@@ -7,14 +7,15 @@ import sqlite3
 import pytest
 
 from desktop.cli import main
+from knowledge.workspace import open_db
 
 
-def _documents(db) -> int:
-    conn = sqlite3.connect(db)
+def _documents(target) -> int:
+    db = open_db(target)  # a file or a team workspace alike
     try:
-        return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        return db.execute("SELECT count(*) FROM documents").fetchone()[0]
     finally:
-        conn.close()
+        db.conn.close()
 
 
 @pytest.mark.shared
@@ -77,8 +78,8 @@ def test_import_corpus_and_pdfs_then_reimport(tmp_path, shared, corpus, run_cli)
     assert f"skipped {count} already imported" in err.strip().splitlines()[-1]
 
 
-def test_missing_path_unsupported_file_and_empty_folder(tmp_path, run_cli):
-    db = tmp_path / "x.db"
+def test_missing_path_unsupported_file_and_empty_folder(tmp_path, run_cli, db_path):
+    db = db_path
     odd = tmp_path / "sheet.xyz"
     odd.write_text("x", encoding="utf-8")
     empty = tmp_path / "empty"
@@ -94,8 +95,8 @@ def test_missing_path_unsupported_file_and_empty_folder(tmp_path, run_cli):
     assert _documents(db) == 0
 
 
-def test_all_good_exits_zero_and_bad_options_exit_two(tmp_path, run_cli, corpus):
-    db = tmp_path / "x.db"
+def test_all_good_exits_zero_and_bad_options_exit_two(run_cli, corpus, db_path):
+    db = db_path
     code, out, err = run_cli("--db", str(db), "import", str(corpus), "--no-index")
     assert code == 0
     assert err.strip().splitlines()[-1].startswith("imported 3 document(s)")

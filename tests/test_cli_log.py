@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from conftest import recorded_as
 
 from knowledge import changelog
+from knowledge.pg.connection import is_server_url
+from knowledge.workspace import open_db
 
 CONTRACT_KEYS = ("at", "who", "entity", "entity_id", "change", "before", "after", "note")
 
@@ -15,6 +19,25 @@ def _log(run_cli, db_path, *args) -> list[dict]:
     code, out, err = run_cli("--db", db_path, "log", "--json", *args)
     assert code == 0, err
     return [json.loads(line) for line in out.splitlines()]
+
+
+def as_person(db_path, name: str) -> tuple[list, str]:
+    """The arguments that act as `name`, and the who the log then records: `--who NAME` on a SQLite file;
+    on a team workspace, where who is the member connected, the URL of an editor made for them whose
+    login is the name in lower case ("Ann Lead" -> ann_lead)."""
+    if not is_server_url(db_path):
+        return ["--db", db_path, "--who", name], name
+    from knowledge.members import add_member, list_members
+
+    login = "_".join(name.lower().split())
+    db = open_db(db_path)
+    try:
+        if login not in {m.login for m in list_members(db)}:
+            add_member(db, login, "editor")
+    finally:
+        db.close()
+    parts = urlsplit(str(db_path))
+    return ["--db", urlunsplit(parts._replace(netloc=f"{login}@{parts.hostname or ''}"))], login
 
 
 @pytest.fixture
@@ -35,21 +58,20 @@ def test_who_is_the_option_else_the_environment_else_the_login_name(run_cli, db_
     monkeypatch.setenv("ROUNDTABLE_USER", "  ")
     assert run_cli("--db", db_path, "action", "update", "1", "--percent", "40", "--who", "")[0] == 0
     actions = _log(run_cli, db_path, "--entity", "action")
-    assert [(e["change"], e["who"]) for e in actions] == [
-        ("created", login),
-        ("percent", "Jo Smith"),
-        ("percent", "Ann Lead"),
-        ("percent", "Bob"),
-        ("percent", login),  # blank names count as not given: never an empty who
-    ]
+    people = [recorded_as(db_path, n) for n in (login, "Jo Smith", "Ann Lead", "Bob", login)]
+    # blank names count as not given: never an empty who
+    assert [e["change"] for e in actions] == ["created"] + ["percent"] * 4
+    assert [e["who"] for e in actions] == people
     # The progress table records the same people.
     code, out, _ = run_cli("--db", db_path, "action", "history", "1", "--json")
-    assert [h["who"] for h in json.loads(out)] == [login, "Jo Smith", "Ann Lead", "Bob", login]
+    assert [h["who"] for h in json.loads(out)] == people
 
 
 def test_decisions_renames_merges_deletes_and_evidence_appear_in_the_log(run_cli, db_path, corpus, login):
+    ann, ann_who = as_person(db_path, "Ann Lead")
+
     def ok(*args):
-        code, _, err = run_cli("--db", db_path, "--who", "Ann Lead", *args)
+        code, _, err = run_cli(*ann, *args)
         assert code == 0, err
 
     ok("import", corpus / "moorland-icb-ai-tracker.csv", "--no-index", "--quiet")
@@ -68,7 +90,7 @@ def test_decisions_renames_merges_deletes_and_evidence_appear_in_the_log(run_cli
     tracking.link_evidence(db, passage, ("action", 2), "the tracker row", who="Bob")
     db.conn.close()
     ok("delete", "1")
-    log = _log(run_cli, db_path, "--who", "ann lead")  # any case
+    log = _log(run_cli, db_path, "--who", ann_who.lower())  # any case
     kinds = [(e["entity"], e["change"]) for e in log]
     for kind in [
         ("document", "imported"),
@@ -84,7 +106,7 @@ def test_decisions_renames_merges_deletes_and_evidence_appear_in_the_log(run_cli
         assert kind in kinds, kind
     for entry in log:
         assert tuple(entry)[: len(CONTRACT_KEYS)] == CONTRACT_KEYS
-        assert entry["who"] == "Ann Lead" and entry["at"][:4].isdigit()
+        assert entry["who"] == ann_who and entry["at"][:4].isdigit()
         assert entry["before"] is None or isinstance(entry["before"], dict)  # objects, not strings
         assert entry["after"] is None or isinstance(entry["after"], dict)
     [confirmed] = [e for e in log if e["change"] == "confirmed" and e["after"]["origin"] == "user"]
@@ -96,17 +118,20 @@ def test_decisions_renames_merges_deletes_and_evidence_appear_in_the_log(run_cli
     [merged] = [e for e in log if e["change"] == "merged"]
     assert merged["before"]["removed"]["name"] == "Moorland ICB Office"
     [evidence] = _log(run_cli, db_path, "--entity", "evidence")
-    assert (evidence["change"], evidence["who"], evidence["after"]["passage_id"]) == ("added", "Bob", passage)
+    bob = recorded_as(db_path, "Bob")
+    assert (evidence["change"], evidence["who"], evidence["after"]["passage_id"]) == ("added", bob, passage)
 
 
 def test_filters_by_dates_person_kind_and_id(run_cli, db_path, login):
-    run_cli("--db", db_path, "--who", "Ann", "action", "add", "First", "--org", "Moorland ICB", "--new-org")
-    run_cli("--db", db_path, "--who", "Bob", "action", "add", "Second", "--org", "Moorland ICB")
+    (ann, _), (bob, bob_who) = as_person(db_path, "Ann"), as_person(db_path, "Bob")
+    run_cli(*ann, "action", "add", "First", "--org", "Moorland ICB", "--new-org")
+    run_cli(*bob, "action", "add", "Second", "--org", "Moorland ICB")
     for day, percent in (("2024-03-01", 10), ("2024-04-01", 20), ("2024-05-01", 30)):
-        run_cli("--db", db_path, "--who", "Ann", "action", "update", "1", "--percent", percent, "--date", day)
+        run_cli(*ann, "action", "update", "1", "--percent", percent, "--date", day)
     dated = _log(run_cli, db_path, "--since", "2024-03-15", "--until", "2024-04-01")
     assert [(e["at"], e["after"]["percent"]) for e in dated] == [("2024-04-01", 20)]
-    assert [e["entity_id"] for e in _log(run_cli, db_path, "--entity", "action", "--who", "BOB")] == [2]
+    by_bob = _log(run_cli, db_path, "--entity", "action", "--who", bob_who.upper())
+    assert [e["entity_id"] for e in by_bob] == [2]
     assert len(_log(run_cli, db_path, "--entity", "action", "--id", "1")) == 4
     assert len(_log(run_cli, db_path, "--entity", "action", "--limit", "2")) == 2
     # Oldest first, by when each change took effect.
@@ -131,7 +156,8 @@ def test_the_readable_table_and_mistakes(run_cli, db_path, login, capsys):
     assert code == 0 and err == ""
     header, line = out.splitlines()
     assert header.split()[:4] == ["when", "who", "what", "change"]
-    assert "Ann" in line and "action 1" in line and "created" in line and "Publish IG guidance" in line
+    assert recorded_as(db_path, "Ann") in line and "action 1" in line and "created" in line
+    assert "Publish IG guidance" in line
     code, out, err = run_cli("--db", db_path, "log", "--who", "Nobody")
     assert code == 0 and out == "" and "no changes" in err
     for bad, message in (

@@ -12,8 +12,8 @@ FOOTER = re.compile(r"\*Redacted for onward circulation: (\d+) items? \((.*)\)\.
 
 
 @pytest.fixture
-def corpus_db(tmp_path, corpus, run_cli):
-    path = tmp_path / "r.db"
+def corpus_db(db_path, corpus, run_cli):
+    path = db_path
     code, _out, _err = run_cli("--db", path, "import", corpus, "--no-index")
     assert code == 0
     return path

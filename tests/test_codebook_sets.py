@@ -284,3 +284,19 @@ def test_the_window_refuses_a_bad_set_with_one_message(qtbot, make_desk_window, 
     qtbot.waitUntil(lambda: getattr(window, "last_error_box", None) is not None, timeout=10000)
     assert "recommendation 1 appears twice" in window.last_error_box.text()
     assert [s["slug"] for s in list_sets(window.db)] == [BUILTIN_SET]
+
+
+def test_report_targets_are_one_sets_recommendations(memory_db):
+    from knowledge import reports
+
+    load_codebook(memory_db, read_codebook_file(BERWICK))
+    spec = reports.get("recommendation")
+    nine = [(f"R{r.number}: {r.title}", r.number) for r in list_recommendations(memory_db, BUILTIN_SET)]
+    berwick = [(f"R{r.number}: {r.title}", r.number) for r in list_recommendations(memory_db, "berwick-2013")]
+    # Numbers are per set: a list mixing sets would offer two R1s that are different recommendations.
+    assert spec.targets(memory_db) == nine
+    assert spec.target_choices(memory_db) == nine
+    assert spec.target_choices(memory_db, "berwick-2013") == berwick
+    # Kinds not numbered by set take no set.
+    organisation = reports.get("organisation")
+    assert organisation.target_choices(memory_db, "berwick-2013") == organisation.targets(memory_db)

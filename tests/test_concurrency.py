@@ -15,12 +15,16 @@ from PySide6.QtCore import QTimer
 
 from desktop.window import OUTSIDE_CHANGES_MS
 
+# About the SQLite file itself (backups of it, WAL, locks): a team workspace's server has its own.
+pytestmark = pytest.mark.sqlite_only
+
 # Each child imports everything first, then waits for a shared start time, so the programs really open
 # (and create, and migrate) the database in the same instant rather than one interpreter start apart.
 STARTER = """
 import sys, time
 from desktop.cli import main
 import knowledge.library, knowledge.db, knowledge.codebook
+
 start = float(sys.argv[1])
 while time.time() < start:
     pass

@@ -93,8 +93,8 @@ def test_dashboard_is_json_serialisable(moorland):
     assert dashboard(moorland, today=TODAY, set_slug="no-such-set")["matrix"]["recommendations"] == []
 
 
-def test_an_empty_database_has_an_empty_dashboard(tmp_path):
-    db = open_db(tmp_path / "empty.db")
+def test_an_empty_database_has_an_empty_dashboard(db_path):
+    db = open_db(db_path)
     data = dashboard(db, today=TODAY)
     assert data["matrix"]["rows"] == [] and data["totals"]["actions"] == 0
     assert data["totals"]["mean_percent"] is None

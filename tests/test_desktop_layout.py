@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtGui import QFontMetrics
 
 from desktop.pages.actions import LINK_ROLE
-
-
-@pytest.fixture
-def demo_window(qtbot, make_desk_window):
-    """The demo workspace at the screenshot size, model not loaded (keyword search)."""
-    window = make_desk_window(load_model=False)
-    window.resize(1280, 800)
-    window.show()
-    with qtbot.waitSignal(window.demoFinished, timeout=60000):
-        window.load_demo()
-    return window
 
 
 def test_short_name_uses_the_usual_nhs_abbreviations():
@@ -111,4 +99,7 @@ def test_library_gives_the_title_the_room_of_columns_nobody_filled(qtbot, demo_w
     assert not any(d.get("pages") for d in docs)  # the demo is markdown and CSV: no page numbers
     assert library.table.isColumnHidden(4)
     assert library.table.columnWidth(0) >= 250
-    assert library.proxy.index(0, 2).data() in {d["date"] or "—" for d in docs}  # blanks read "—"
+    from desktop.widgets.dates import display_date
+
+    # Dates in the window's one readable form ("8 Nov 2026"); blanks read "—".
+    assert library.proxy.index(0, 2).data() in {display_date(d["date"]) or "—" for d in docs}

@@ -13,17 +13,6 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from desktop.style import BACKGROUND_ROLES, PALETTES, TEXT_ROLES, contrast_ratio
 
 
-@pytest.fixture
-def demo_window(qtbot, make_desk_window):
-    """The demo workspace at 1280x800, model not loaded (keyword search)."""
-    window = make_desk_window(load_model=False)
-    window.resize(1280, 800)
-    window.show()
-    with qtbot.waitSignal(window.demoFinished, timeout=60000):
-        window.load_demo()
-    return window
-
-
 def _click_save(dialog):
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
 

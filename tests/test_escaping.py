@@ -276,7 +276,7 @@ def test_search_results_and_the_reading_pane_show_hostile_text_literally(qtbot, 
     # The line above the results quotes the query as typed.
     with qtbot.waitSignal(window.searchFinished, timeout=10000):
         page.run_search("<b>script</b>", "keyword")
-    assert page.info.text().startswith("1 result(s) for “<b>script</b>”")
+    assert page.info.text().startswith("1 result for “<b>script</b>”")
 
 
 def test_action_and_dashboard_views_show_hostile_text_literally(qtbot, hostile_window):

@@ -72,7 +72,18 @@ def library(db_path, hashing_embedder):
 
 
 def snapshot(path) -> tuple:
-    """What must not change: row counts, SQLite's integrity check and FTS5's own."""
+    """What must not change: row counts, SQLite's integrity check and FTS5's own (on a PostgreSQL
+    workspace, which has neither: row counts and a digest of every passage's text)."""
+    if str(path).startswith("postgresql://"):
+        db = open_db(path)
+        try:
+            counts = tuple(
+                db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "passages")
+            )
+            digest = db.execute("SELECT md5(string_agg(text, '|' ORDER BY id)) FROM passages").fetchone()[0]
+        finally:
+            db.conn.close()
+        return counts, "ok", digest
     with closing(sqlite3.connect(path)) as conn:
         counts = tuple(
             conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "passages")

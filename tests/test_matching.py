@@ -196,7 +196,7 @@ def test_evidence_passages_finds_discussion_not_action_rows(fresh_db, db_path, c
     assert set(found) == {8, 9}  # an unknown number is simply absent
     assert any("Clinical Negligence Scheme" in p["text"] for p in found[8][:3])
     sources = {
-        r[0] for r in fresh_db.execute("SELECT source_passage_id FROM actions WHERE source_passage_id")
+        r[0] for r in fresh_db.execute("SELECT source_passage_id FROM actions WHERE source_passage_id > 0")
     }
     kinds = {
         r[0]
@@ -210,3 +210,31 @@ def test_evidence_passages_finds_discussion_not_action_rows(fresh_db, db_path, c
         assert all(p["passage_id"] not in sources for p in passages)
         assert all("tracker" not in p["title"].lower() for p in passages)
         assert all({"passage_id", "document_id", "title", "page", "text"} <= set(p) for p in passages)
+
+
+def test_evidence_search_reads_a_summary_as_prose_not_query_syntax(fresh_db, db_path, corpus):
+    """An upper-case NOT in a summary is emphasis, not an operator: the passage that says "personally"
+    must still be found (read as syntax, `NOT personally` would exclude it)."""
+    from indexes.matching import evidence_passages
+    from knowledge.codebook import load_codebook
+    from knowledge.library import import_paths
+
+    load_codebook(
+        fresh_db,
+        {
+            "slug": "liability-prose",
+            "title": "A set whose summary shouts",
+            "recommendations": [
+                {
+                    "number": 1,
+                    "title": "Who carries the risk of AI errors",
+                    "summary": "The risk should sit with the trust, NOT personally with the medical "
+                    "director: NHS Resolution should say whether the Clinical Negligence Scheme covers AI "
+                    "errors OR what cover trusts need.",
+                }
+            ],
+        },
+    )
+    import_paths(fresh_db, [corpus])
+    found, _ = evidence_passages(fresh_db, db_path, [1], mode="keyword", limit=5, set_slug="liability-prose")
+    assert any("personally" in p["text"] for p in found[1][:3])

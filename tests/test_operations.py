@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desktop.operations import Changes, admin, library, reports, tracking
 from knowledge.actions import get_action, recommendation_id
 from knowledge.library import list_documents
@@ -124,6 +126,7 @@ def test_export_writes_markdown_and_html_and_changes_nothing(fresh_db, db_path, 
     assert html.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
+@pytest.mark.sqlite_only  # a backup is a copy of the SQLite file (a team workspace's is the server's)
 def test_backup_then_restore_puts_the_contents_back_and_drops_the_old_indexes(fresh_db, db_path, tmp_path):
     from indexes.vectors import index_folder
 
@@ -141,6 +144,21 @@ def test_backup_then_restore_puts_the_contents_back_and_drops_the_old_indexes(fr
     assert admin.check(fresh_db, db_path).value.ok
 
 
+@pytest.mark.postgres
+def test_backup_restore_and_check_refuse_a_team_workspace_in_one_line(fresh_db, db_path, tmp_path):
+    from knowledge.db import DatabaseError
+
+    for run, words in (
+        (lambda: admin.backup(fresh_db, tmp_path / "copy.db"), "pg_dump"),
+        (lambda: admin.restore(fresh_db, tmp_path / "copy.db", db_path), "pg_restore"),
+        (lambda: admin.check(fresh_db, db_path), "its server"),
+    ):
+        with pytest.raises(DatabaseError, match=words) as refused:
+            run()
+        assert "is for a database file" in str(refused.value) and "\n" not in str(refused.value)
+    assert not (tmp_path / "copy.db").exists() and list_documents(fresh_db) == []
+
+
 def test_the_window_refreshes_only_the_pages_showing_what_changed(qtbot, make_desk_window):
     window = make_desk_window(load_model=False)
     action_id = tracking.add_action(window.db, text="Set up an AI team", organisation="Eastbrook ICB").value
@@ -155,3 +173,14 @@ def test_the_window_refreshes_only_the_pages_showing_what_changed(qtbot, make_de
     assert shown == ["dashboard"], "the page on screen refreshed at once"
     assert "actions" in window._dirty, "a page showing actions refreshes when next shown"
     assert "search" not in window._dirty, "the search page shows no actions"
+
+
+def test_history_details_read_as_people_say_them():
+    from desktop.operations.history import describe
+
+    entry = {
+        "change": "status",
+        "before": {"status": "in_progress", "percent": 40},
+        "after": {"status": "done", "percent": 100},
+    }
+    assert describe(entry) == "status In progress -> Done; percent 40% -> 100%"

@@ -98,7 +98,7 @@ def test_recommendation_report_has_what_a_board_paper_needs(corpus_db):
     # Its confirmed action (from the tracker), with organisation, owner, due, status, percent and RAG.
     assert (
         "| Moorland ICB | Agree a joint procurement approach for AI imaging across the four acute trusts "
-        "| Head of Digital Procurement | 2024-09-30 | in progress | 40% | Green |" in md
+        "| Head of Digital Procurement | 2024-09-30 | In progress | 40% | Green |" in md
     )
     assert "1 confirmed action from 1 organisation: 1 in progress; average completion 40%." in md
     # The quoted passage carries its citation: document title and section.
@@ -246,7 +246,7 @@ def test_briefing_redaction_removes_every_identifier_and_counts_them(corpus_db):
         " (1 NHS number, 1 e-mail address, 1 phone number, 3 names).*"
     )  # the names (issue 16): the notes' chair (twice) and note-taker
     # Stored data is never changed by an export.
-    notes = corpus_db.execute("SELECT group_concat(text, ' ') FROM passages").fetchone()[0]
+    notes = " ".join(row[0] for row in corpus_db.execute("SELECT text FROM passages ORDER BY id"))
     assert all(secret in notes for secret in SECRETS)
 
 
@@ -272,3 +272,13 @@ def test_every_report_renders_to_well_formed_html(corpus_db):
         assert root.find("head/style") is not None
         assert root.findall(".//table") or "roundtable" in md.lower()
         assert "As at" in "".join(root.itertext())
+
+
+def test_status_columns_use_the_vocabularys_words_and_running_text_stays_lower_case(corpus_db):
+    # The window's preview shows these tables: "In progress" as in every column of the window, not
+    # "in progress" (or the stored "in_progress"); a sentence keeps its lower-case words.
+    md = build_briefing(corpus_db, as_at=AS_AT)
+    rows = [line for line in md.splitlines() if line.startswith("| Moorland ICB | Agree a joint procurement")]
+    assert rows and all("| In progress |" in row for row in rows)
+    assert "in_progress" not in md and "| in progress |" not in md
+    assert "1 in progress" in md  # the matrix cell and the progress sentence read as text

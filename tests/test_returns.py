@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from conftest import recorded_as
 
 from knowledge.actions import action_history, create_action, get_action, list_actions
 from knowledge.library import import_paths
@@ -64,7 +65,7 @@ def test_round_trip_two_changes_and_an_unknown_row(moorland, tmp_path):
     assert (first["status"], first["percent"]) == ("done", 100)
     last = action_history(moorland, first["id"])[-1]
     assert (last["who"], last["note"], last["old_status"]) == (
-        "Moorland ICB PMO",
+        recorded_as(moorland, "Moorland ICB PMO"),
         "Board approved the approach",
         "in_progress",
     )

@@ -163,8 +163,10 @@ def wide_window(qtbot, make_desk_window, corpus):
 
 def test_the_window_says_no_close_match_offers_the_nearest_and_shows_levels(qtbot, wide_window):
     window = wide_window
+    window.resize(1280, 800)  # the whole syntax line as the placeholder where it fits (the tooltip always)
     page = window.go_to("search")
-    assert '"exact phrase"' in page.query.placeholderText() and "NOT" in page.query.toolTip()
+    qtbot.waitUntil(lambda: '"exact phrase"' in page.query.placeholderText(), timeout=5000)
+    assert "NOT" in page.query.toolTip()
     page.mode.setCurrentIndex(page.mode.findData("hybrid"))
     with qtbot.waitSignal(window.searchFinished, timeout=10000) as blocker:
         page.run_search(NONSENSE)

@@ -91,3 +91,19 @@ def test_status_icons_are_dots_of_the_status_colour(qapp, style):
     image = icon.pixmap(12, 12).toImage()
     assert image.pixelColor(6, 6).name() == style.STATUS_COLORS[Status.DONE]
     assert image.pixelColor(0, 0).alpha() == 0  # a dot, not a square
+
+
+def test_status_display_gives_table_words_for_stored_and_unknown_statuses():
+    from knowledge.vocab import status_display
+
+    assert status_display("in_progress") == Status.IN_PROGRESS.display == "In progress"
+    assert [status_display(s.value) for s in Status] == [s.display for s in Status]
+    assert status_display("on_hold") == "On hold"  # a newer database's status: words, not code
+    assert status_display(None) == status_display("") == "–"
+
+
+def test_report_tables_show_statuses_in_the_vocabularys_words():
+    from knowledge.reports.common import status_cell
+
+    assert status_cell("in_progress") == "In progress"
+    assert status_cell("blocked", overdue=True) == "Blocked (overdue)"

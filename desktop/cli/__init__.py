@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from knowledge.errors import Refusal
+
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
 
@@ -20,11 +22,18 @@ class CliError(Exception):
         self.code = code
 
 
-def default_db_path() -> Path:
-    """$ROUNDTABLE_DB, else roundtable.db in the per-user data folder."""
+def workspace_target(text: str) -> Path | str:
+    """A database file's path, or a team workspace's `postgresql://` URL kept as it is."""
+    from knowledge.pg.connection import is_server_url
+
+    return text if is_server_url(text) else Path(text).expanduser()
+
+
+def default_db_path() -> Path | str:
+    """$ROUNDTABLE_DB (a file or a postgresql:// URL), else roundtable.db in the per-user data folder."""
     env = os.environ.get("ROUNDTABLE_DB")
     if env:
-        return Path(env).expanduser()
+        return workspace_target(env)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("roundtable-desk", appauthor=False)) / "roundtable.db"
@@ -35,7 +44,7 @@ class Context:
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
-        self.db_path = Path(args.db).expanduser() if args.db else default_db_path()
+        self.db_path = workspace_target(args.db) if args.db else default_db_path()
         self._db = None
         self.out = sys.stdout
         self.err = sys.stderr
@@ -57,23 +66,35 @@ class Context:
     def open_db(self, create: bool = True):
         from knowledge.changelog import act_as
         from knowledge.db import DatabaseError
+        from knowledge.pg.connection import safe_url
         from knowledge.workspace import open_db
 
         try:
-            db = open_db(self.db_path, create=create)
+            try:
+                db = open_db(self.db_path, create=create)
+            except DatabaseError as exc:
+                password = _ask_password(exc)
+                if password is None:
+                    raise
+                db = open_db(self.db_path, create=create, password=password)
         except DatabaseError as exc:
             raise CliError(str(exc), EXIT_PARTIAL) from exc
         except OSError as exc:
             reason = exc.strerror or exc
-            raise CliError(f"cannot open database {self.db_path}: {reason}", EXIT_PARTIAL) from exc
-        act_as(db, self.who)  # every change this command makes, however deep, is recorded as theirs
+            where = safe_url(str(self.db_path))  # never a password on the screen
+            raise CliError(f"cannot open database {where}: {reason}", EXIT_PARTIAL) from exc
+        # Every change this command makes, however deep, is recorded as theirs; on a team workspace the
+        # member connected is who (the server records the same whatever a client says).
+        act_as(db, getattr(db, "login", None) or self.who)
         return db
 
     def command_line(self, *words: Any) -> str:
         """A command to run next against the same database (a delete names the one that undoes it)."""
         import shlex
 
-        db = f"--db {shlex.quote(str(self.args.db))} " if self.args.db else ""
+        from knowledge.pg.connection import safe_url
+
+        db = f"--db {shlex.quote(safe_url(str(self.args.db)))} " if self.args.db else ""
         return f"roundtable {db}" + " ".join(shlex.quote(str(word)) for word in words)
 
     def warn(self, message: str) -> None:
@@ -82,6 +103,18 @@ class Context:
     def close(self) -> None:
         if self._db is not None:
             self._db.conn.close()
+
+
+def _ask_password(exc: BaseException) -> str | None:
+    """A password typed at a prompt when the server asked for one and a person is at the terminal; the
+    password goes to the server only, never into the URL, the database or the log."""
+    from knowledge.pg.connection import needs_password
+
+    if not needs_password(exc) or not sys.stdin.isatty():
+        return None
+    import getpass
+
+    return getpass.getpass("Password for the team workspace: ")
 
 
 Handler = Callable[[Context], int | None]
@@ -96,7 +129,17 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree; each command module adds its own subcommands."""
-    from desktop.cli import admin_cmd, codebook_cmd, core_cmd, log_cmd, report_cmd, search_cmd, tracking_cmd
+    from desktop.cli import (
+        admin_cmd,
+        codebook_cmd,
+        core_cmd,
+        log_cmd,
+        members_cmd,
+        report_cmd,
+        search_cmd,
+        tracking_cmd,
+        workspace_cmd,
+    )
 
     parser = _Parser(
         prog="roundtable",
@@ -108,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--who", dest="global_who", metavar="NAME", help=WHO_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for module in (core_cmd, search_cmd, tracking_cmd, report_cmd, admin_cmd, log_cmd, codebook_cmd):
+    commands = (core_cmd, search_cmd, tracking_cmd, report_cmd, admin_cmd, log_cmd, codebook_cmd, members_cmd)
+    commands += (workspace_cmd,)
+    for module in commands:
         module.register(sub)
     return parser
 
@@ -124,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         ctx.warn(str(exc))
         code = exc.code
+    except Refusal as exc:  # a permission, a conflicting edit: one line, nothing written
+        ctx.warn(str(exc))
+        code = EXIT_PARTIAL
     except KeyboardInterrupt:
         ctx.warn("interrupted; work finished so far is saved")
         code = 130

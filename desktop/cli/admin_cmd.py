@@ -30,6 +30,16 @@ def register(sub: Any) -> None:
     add_command(sub, "check", cmd_check, "check the database file for damage and show what it holds")
 
 
+def _refuse_team_workspace(ctx: Context, command: str) -> None:
+    """Backup, restore and check care for a database file: on a postgresql:// URL, one line and exit 1
+    (knowledge.backup.FILE_ONLY), before anything connects to the server."""
+    from knowledge.backup import FILE_ONLY
+    from knowledge.pg.connection import is_server_url
+
+    if is_server_url(ctx.db_path):
+        raise CliError(FILE_ONLY[command], EXIT_PARTIAL)
+
+
 def _database(ctx: Context):
     """The existing database: backup, restore and check never create an empty one by mistake."""
     return ctx.open_db(create=False)
@@ -40,6 +50,7 @@ def cmd_backup(ctx: Context) -> int:
     from knowledge.backup import TargetExists
     from knowledge.db import DatabaseError
 
+    _refuse_team_workspace(ctx, "backup")
     try:
         info = backup(_database(ctx), ctx.args.file, overwrite=ctx.args.force).value
     except TargetExists as exc:
@@ -55,6 +66,7 @@ def cmd_restore(ctx: Context) -> int:
     from knowledge.backup import inspect_database
     from knowledge.db import DatabaseError
 
+    _refuse_team_workspace(ctx, "restore")
     try:
         inspect_database(ctx.args.file)  # before the database is opened (or created) at all
         report = restore(ctx.db, ctx.args.file, ctx.db_path).value  # the search indexes are rebuilt
@@ -75,6 +87,7 @@ def cmd_check(ctx: Context) -> int:
     from desktop.operations.admin import check
     from knowledge.db import DatabaseError
 
+    _refuse_team_workspace(ctx, "check")
     db = _database(ctx)
     try:
         report = check(db, ctx.db_path).value

@@ -175,6 +175,7 @@ def _add_action_update_parser(commands: Any) -> None:
     p.add_argument("--percent", type=_percent)
     p.add_argument("--note")
     p.add_argument("--date", type=_date, metavar="DATE", help="when it happened (default: now)")
+    _add_if_version(p)
 
 
 def _add_action_due_parser(commands: Any) -> None:
@@ -182,6 +183,7 @@ def _add_action_due_parser(commands: Any) -> None:
     p.add_argument("id", type=int)
     p.add_argument("due", type=_date, metavar="DATE")
     p.add_argument("--reason", required=True)
+    _add_if_version(p)
 
 
 def _add_action_edit_parser(commands: Any) -> None:
@@ -191,6 +193,18 @@ def _add_action_edit_parser(commands: Any) -> None:
     p.add_argument("--owner")
     p.add_argument("--org", metavar="ORG")
     p.add_argument("--accept", action="store_true", help="accept a draft action (no longer a draft)")
+    _add_if_version(p)
+
+
+def _add_if_version(p: Any) -> None:
+    p.add_argument(
+        "--if-version",
+        type=int,
+        metavar="N",
+        dest="if_version",
+        help="save only if the action is still at version N (`action show --json` gives it); if someone"
+        " changed it since, the save is refused and names who",
+    )
 
 
 def _add_action_link_parsers(commands: Any) -> None:
@@ -404,7 +418,14 @@ def cmd_action_update(ctx: Context) -> int:
     if a.status is None and a.percent is None and not a.note:
         raise CliError("nothing to record: give --status, --percent or --note")
     result = update_progress(
-        ctx.db, a.id, status=a.status, percent=a.percent, note=a.note, who=ctx.who, at=a.date or None
+        ctx.db,
+        a.id,
+        status=a.status,
+        percent=a.percent,
+        note=a.note,
+        who=ctx.who,
+        at=a.date or None,
+        expected_version=a.if_version,
     ).value
     if result["id"] is None:
         print(f"action {a.id} unchanged", file=ctx.out)
@@ -417,7 +438,8 @@ def cmd_action_due(ctx: Context) -> int:
     from desktop.operations.tracking import change_due
 
     a = ctx.args
-    result = change_due(ctx.db, a.id, a.due or None, reason=a.reason, who=ctx.who).value
+    due = a.due or None
+    result = change_due(ctx.db, a.id, due, reason=a.reason, who=ctx.who, expected_version=a.if_version).value
     print(f"action {ctx.args.id}: due {result['old_due'] or '-'} -> {result['new_due'] or '-'}", file=ctx.out)
     return EXIT_OK
 
@@ -435,6 +457,7 @@ def cmd_action_edit(ctx: Context) -> int:
         organisation=a.org,
         draft=False if a.accept else None,
         who=ctx.who,
+        expected_version=a.if_version,
     )
     return EXIT_OK
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.operations.changes import Result
-from knowledge.vocab import Change
+from knowledge.vocab import Change, status_display
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,26 @@ def log_people(db: Any) -> list[str]:
 
 
 def describe(entry: dict[str, Any]) -> str:
-    """One line saying what an entry changed ("status in_progress -> done", "name A -> B")."""
+    """One line saying what an entry changed ("status In progress -> Done", "name A -> B"), values as
+    people read them (statuses in words, percentages with %)."""
     before, after = entry["before"] or {}, entry["after"] or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return ""
     changed = [key for key in after if key in before and before[key] != after[key]]
     if changed:
-        return "; ".join(f"{key} {_short(before[key])} -> {_short(after[key])}" for key in changed)
+        return "; ".join(f"{key} {_value(key, before[key])} -> {_value(key, after[key])}" for key in changed)
     # A delete or removal says what went; anything else what it is now.
     shown = before if entry["change"] in (Change.DELETED, Change.REMOVED) else after or before
     keys = [key for key in ("title", "name", "text", "recommendation", "state", "status") if key in shown]
-    return ", ".join(f"{key} {_short(shown[key])}" for key in keys[:2])
+    return ", ".join(f"{key} {_value(key, shown[key])}" for key in keys[:2])
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "status" and value is not None:
+        return status_display(str(value))
+    if key == "percent" and isinstance(value, int | float):
+        return f"{value:g}%"
+    return _short(value)
 
 
 def _short(value: Any, width: int = 40) -> str:

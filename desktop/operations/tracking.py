@@ -57,21 +57,31 @@ def update_progress(
     note: str | None = None,
     who: str | None = None,
     at: Any = None,
+    expected_version: int | None = None,
 ) -> Result[dict[str, Any]]:
-    """Record a dated progress update (kept in the action's history); the value is the history row."""
+    """Record a dated progress update (kept in the action's history); the value is the history row.
+    `expected_version`: refuse (EditConflict) if someone changed the action since that version."""
     from knowledge.actions import update_progress as _update
 
-    row = _update(db, action_id, status=status, percent=percent, note=note, who=who, at=at)
+    fields = {"status": status, "percent": percent, "note": note, "at": at}
+    row = _update(db, action_id, who=who, expected_version=expected_version, **fields)
     return Result(row, ACTIONS if row.get("id") is not None else Changes())
 
 
 def change_due(
-    db: Any, action_id: int, due: Any, *, reason: str, who: str | None = None
+    db: Any,
+    action_id: int,
+    due: Any,
+    *,
+    reason: str,
+    who: str | None = None,
+    expected_version: int | None = None,
 ) -> Result[dict[str, Any]]:
     """Move an action's due date, with the reason kept in its history."""
     from knowledge.actions import change_due_date
 
-    return Result(change_due_date(db, action_id, due, reason=reason, who=who), ACTIONS)
+    moved = change_due_date(db, action_id, due, reason=reason, who=who, expected_version=expected_version)
+    return Result(moved, ACTIONS)
 
 
 def edit_action(db: Any, action_id: int, *, who: str | None = None, **fields: Any) -> Result[dict[str, Any]]:
@@ -83,15 +93,26 @@ def edit_action(db: Any, action_id: int, *, who: str | None = None, **fields: An
 
 
 def update_action_field(
-    db: Any, action_id: int, field: str, value: Any, reason: str | None = None, *, who: str | None = None
+    db: Any,
+    action_id: int,
+    field: str,
+    value: Any,
+    reason: str | None = None,
+    *,
+    who: str | None = None,
+    expected_version: int | None = None,
 ) -> Result[Any]:
-    """One inline edit from the actions table: status/percent become progress updates (kept in history)."""
+    """One inline edit from the actions table: status/percent become progress updates (kept in history).
+    `expected_version` is the version the person saw: a change made since by someone else is not
+    overwritten (EditConflict names them)."""
+    version = {"expected_version": expected_version}
     if field in ("status", "percent"):
-        return update_progress(db, action_id, **{field: value}, who=who)
+        return update_progress(db, action_id, **{field: value}, who=who, **version)
     if field == "due":
-        return change_due(db, action_id, value, reason=reason or "changed in the actions table", who=who)
+        reason = reason or "changed in the actions table"
+        return change_due(db, action_id, value, reason=reason, who=who, **version)
     if field == "owner":
-        return edit_action(db, action_id, owner=value or "", who=who)
+        return edit_action(db, action_id, owner=value or "", who=who, **version)
     raise ValueError(f"{field} cannot be edited here")
 
 

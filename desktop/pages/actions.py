@@ -55,6 +55,7 @@ from knowledge.vocab import LinkState, ReportKind
 
 ORG_ROLE = Qt.ItemDataRole.UserRole + 1
 ORG_NAME_ROLE = Qt.ItemDataRole.UserRole + 3  # the full name; the tree shows the abbreviated one
+LABEL_ROLE = Qt.ItemDataRole.UserRole + 4  # the "All organisations (n)" row's label in full
 LINK_ROLE = Qt.ItemDataRole.UserRole + 2
 # Starting widths of #, Action (stretches), Organisation, Recs, Status, %, Owner, Due.
 COLUMN_WIDTHS = (40, 0, 150, 60, 120, 60, 110, 104)
@@ -180,7 +181,9 @@ class ActionsPage(Page):
         self.tree.header().setStretchLastSection(False)
         self.tree.setMinimumWidth(170)
         self.tree.setAccessibleName("Organisations")
-        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)  # the full name is in the tooltip
+        # In the middle, so four "Northshire …" rows in a narrow tree stay apart ("Northsh…ICB", "…Forum");
+        # the full name is in the tooltip.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setColumnWidth(1, 36)
         self.tree.currentItemChanged.connect(lambda *_: self._org_selected())
 
@@ -228,7 +231,9 @@ class ActionsPage(Page):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.doubleClicked.connect(self._double_clicked)
-        self.table.installEventFilter(self)
+        # The viewport's resize, not the table's: that comes first, while the viewport still has its old
+        # width, and a tree dragged wider (and remembered) was then taken back on every start.
+        self.table.viewport().installEventFilter(self)
         self.table.setItemDelegateForColumn(4, StatusDelegate(self.table))
         self.table.setItemDelegateForColumn(5, PercentDelegate(self.table))
         self.table.setItemDelegateForColumn(7, DateDelegate(self.table))
@@ -255,6 +260,17 @@ class ActionsPage(Page):
         show_owner = single and room - fixed - COLUMN_WIDTHS[6] >= ACTION_ROOM
         self.table.setColumnHidden(2, not show_org)
         self.table.setColumnHidden(6, not show_owner)
+        self._label_everything()  # the tree gave way or took back room
+
+    def _label_everything(self) -> None:
+        """ "All organisations (11)" where it fits, else "All (11)" (not "All org…ns (11)")."""
+        everything = self.tree.topLevelItem(0)
+        if everything is None:
+            return
+        full = everything.data(0, LABEL_ROLE) or everything.text(0)
+        room = self.tree.columnWidth(0) - self.tree.indentation() - 24
+        fits = self.tree.fontMetrics().horizontalAdvance(full) <= room
+        everything.setText(0, full if fits else full.replace("All organisations", "All"))
 
     def _give_table_room(self) -> None:
         """In a narrow window the tree gives way first (to its minimum), before any column does."""
@@ -276,7 +292,7 @@ class ActionsPage(Page):
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
         from PySide6.QtCore import QEvent
 
-        if watched is self.table and event.type() == QEvent.Type.Resize:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._give_table_room()
             self.fit_columns()
         return super().eventFilter(watched, event)
@@ -346,6 +362,8 @@ class ActionsPage(Page):
         self.tree.clear()
         everything = QTreeWidgetItem([f"All organisations ({len(orgs)})", str(sum(counts.values()))])
         everything.setData(0, ORG_ROLE, None)
+        everything.setData(0, LABEL_ROLE, f"All organisations ({len(orgs)})")
+        everything.setToolTip(0, f"All {len(orgs)} organisations")
         self.tree.addTopLevelItem(everything)
         items: dict[int, QTreeWidgetItem] = {}
         for org in orgs:
@@ -359,6 +377,7 @@ class ActionsPage(Page):
             parent = items.get(org["parent_id"]) if org["parent_id"] else None
             (parent.addChild if parent else everything.addChild)(items[org["id"]])
         self.tree.expandAll()
+        self._label_everything()
         self.tree.blockSignals(False)
         target = everything
         if current and len(current) >= 1:
@@ -438,7 +457,8 @@ class ActionsPage(Page):
         for link in action.get("links", []):
             state = link["state"]
             score = f" · score {link['score']:.2f}" if link.get("score") is not None else ""
-            item = QListWidgetItem(f"R{link['number']}  {link['title']}   [{state}{score}]")
+            shown = LinkState(state).label if state in {s.value for s in LinkState} else str(state)
+            item = QListWidgetItem(f"R{link['number']}  {link['title']}   [{shown}{score}]")
             item.setData(LINK_ROLE, link)
             if state == LinkState.REJECTED:
                 item.setForeground(QColor(color("muted")))
@@ -473,7 +493,7 @@ class ActionsPage(Page):
         from knowledge.actions import action_history
 
         rows = list(reversed(action_history(self.db, action["id"])))  # newest first
-        due = f" · due {html_escape(action['due'])}" if action.get("due") else ""
+        due = f" · due {html_escape(display_date(action['due']))}" if action.get("due") else ""
         parts = [f"<p><b>{status_dot(action['status'])}</b> · {action.get('percent') or 0}%{due}</p>"]
         if not rows:
             parts.append(f"<p style='color:{color('muted')}'>No progress updates yet.</p>")
@@ -489,7 +509,7 @@ class ActionsPage(Page):
             if u.get("new_percent"):
                 first.append(f"{u['new_percent']}%")
             if u.get("new_due"):
-                first.append(f"due {html_escape(u['new_due'])}")
+                first.append(f"due {html_escape(display_date(u['new_due']))}")
             change = [" · ".join(first)]
         else:
             change = []
@@ -501,8 +521,8 @@ class ActionsPage(Page):
             if u.get("new_percent") is not None and u.get("new_percent") != u.get("old_percent"):
                 change.append(f"{u.get('old_percent') or 0}% → <b>{u['new_percent']}%</b>")
             if u.get("new_due") and u.get("new_due") != u.get("old_due"):
-                old_due = html_escape(u.get("old_due") or "—")
-                change.append(f"due {old_due} → <b>{html_escape(u['new_due'])}</b>")
+                old_due = html_escape(display_date(u.get("old_due")) or "—")
+                change.append(f"due {old_due} → <b>{html_escape(display_date(u['new_due']))}</b>")
             if not change:
                 change.append("note added")
         dot = status_color(u.get("new_status"))
@@ -546,7 +566,16 @@ class ActionsPage(Page):
             if not ok or not reason.strip():
                 self.window_.dataChanged.emit(self.shows)  # put the old date back
                 return
-        self.edit_action(action_id, field, value, reason)
+        self.edit_action(action_id, field, value, reason, version=self._version_of(action_id))
+
+    def _version_of(self, action_id: int) -> int | None:
+        """The version of the action as this page shows it: a save made from it cannot overwrite a
+        change someone else made since (the save is refused, naming them, and the row reloads)."""
+        for row in range(self.proxy.rowCount()):
+            data = self.proxy.index(row, 0).data(ROW_ROLE)
+            if data and data["id"] == action_id:
+                return data.get("version")
+        return None
 
     def _double_clicked(self, index: Any) -> None:
         """The Action text and the read-only columns open their editors too (the table edits the rest)."""
@@ -561,13 +590,13 @@ class ActionsPage(Page):
             return None
         text, ok = QInputDialog.getMultiLineText(self, "Edit action", "What will be done:", action["text"])
         if ok and text.strip() and text.strip() != action["text"]:
-            self.edit_text(action["id"], text.strip())
+            self.edit_text(action["id"], text.strip(), version=action.get("version"))
             return text.strip()
         return None
 
-    def edit_text(self, action_id: int, text: str) -> Any:
+    def edit_text(self, action_id: int, text: str, *, version: int | None = None) -> Any:
         return self._write(
-            lambda db, job: tracking.edit_action(db, action_id, text=text),
+            lambda db, job: tracking.edit_action(db, action_id, text=text, expected_version=version),
             f"Action #{action_id}: wording saved",
             action_id,
         )
@@ -611,9 +640,13 @@ class ActionsPage(Page):
             QGuiApplication.clipboard().setText(action["text"])
             self.window_.show_message("Action text copied", 3000)
 
-    def edit_action(self, action_id: int, field: str, value: Any, reason: str | None = None) -> Any:
+    def edit_action(
+        self, action_id: int, field: str, value: Any, reason: str | None = None, *, version: int | None = None
+    ) -> Any:
         return self._write(
-            lambda db, job: tracking.update_action_field(db, action_id, field, value, reason),
+            lambda db, job: tracking.update_action_field(
+                db, action_id, field, value, reason, expected_version=version
+            ),
             f"Action #{action_id}: {field} saved",
             action_id,
         )
@@ -635,12 +668,13 @@ class ActionsPage(Page):
         if action is None:
             return None
         dialog = ProgressDialog(action, self)
-        dialog.saveRequested.connect(lambda values: self.save_progress(action["id"], values))
+        version = action.get("version")
+        dialog.saveRequested.connect(lambda values: self.save_progress(action["id"], values, version=version))
         dialog.open()
         self.last_dialog = dialog
         return dialog
 
-    def save_progress(self, action_id: int, values: dict[str, Any]) -> Any:
+    def save_progress(self, action_id: int, values: dict[str, Any], *, version: int | None = None) -> Any:
         def work(db: Any, job: Any) -> Result[Any]:
             return tracking.update_progress(
                 db,
@@ -649,6 +683,7 @@ class ActionsPage(Page):
                 percent=values.get("percent"),
                 note=values.get("note"),
                 who=values.get("who"),
+                expected_version=version,
             )
 
         return self._write(work, "Progress recorded", action_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QProgressBar,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -29,12 +30,14 @@ from desktop.style import dot_icon, status_color, status_label
 from desktop.widgets.common import (
     Card,
     ElidedLabel,
+    HintListWidget,
     PageHeader,
     PlainLabel,
     readable_on,
     short_name,
     tooltip_text,
 )
+from desktop.widgets.dates import display_date
 from desktop.widgets.sets import SetSwitcher
 from knowledge.vocab import SEVERITY, LinkState, Status
 
@@ -53,7 +56,8 @@ def unconfirmed_by_organisation(rows: list[dict[str, Any]]) -> dict[int, list[in
     return found
 
 
-HEAT_CELL = 28  # px per recommendation column: room for "R9" and a two-digit count
+HEAT_CELL = 26  # px per recommendation column: room for a bold "R9" (19 px) and a two-digit count
+NAME_LEAST = 72  # px the organisation names keep at the least ("DHSC", "Northsh…"; full name in tooltip)
 
 
 def dashboard_data(db: Any, set_slug: str | None = None) -> dict[str, Any]:
@@ -130,9 +134,12 @@ class DashboardPage(Page):
 
     def _build_heat_card(self) -> Card:
         heat_card = Card("Organisations × recommendations")
+        self.heat_card = heat_card
         self._build_heat_table()
         heat_card.add(self.heat, 1)
-        caption = QLabel(
+        # Short, so the map keeps its rows in a 700 px high window; the tooltip says it in full.
+        caption = QLabel("Confirmed actions per cell, coloured by the least advanced · ?: none confirmed yet")
+        caption.setToolTip(
             "Number of confirmed actions; colour = the least advanced of them; "
             "? = unconfirmed (no recommendation confirmed yet)"
         )
@@ -153,25 +160,33 @@ class DashboardPage(Page):
         heat.verticalHeader().setDefaultSectionSize(24)
         # Organisation names in the regular weight: they are data, and bold costs a fifth of the width.
         heat.setStyleSheet(
-            "QHeaderView::section { padding: 2px 6px; }"
-            " QHeaderView::section:vertical { font-weight: normal; padding-left: 8px; }"
+            "QHeaderView::section { padding: 2px 3px; }"
+            " QHeaderView::section:vertical { font-weight: normal; padding-left: 6px; padding-right: 4px; }"
         )
         heat.installEventFilter(self)
         heat.setShowGrid(True)
         heat.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         heat.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # As tall as its rows and no taller (an empty grey block under the map at 1600x1000 otherwise);
+        # in a short window it shrinks to a few rows and scrolls. The cell card below takes what is left.
+        heat.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
+        heat.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        heat.setMinimumHeight(24 * 4 + 28)
         heat.cellClicked.connect(self.open_cell)
 
     @staticmethod
     def _build_legend() -> QLabel:
+        # Each entry holds together (non-breaking spaces inside it); the line wraps between entries, so a
+        # narrow window shows "Done" on a second line rather than cutting it off.
         legend = QLabel(
-            "&nbsp;&nbsp;".join(
+            "&nbsp; ".join(
                 f"<span style='color:{status_color(s)}; font-size:12pt'>&#9632;</span>&nbsp;{status_label(s)}"
                 for s in SEVERITY
                 if s is not Status.DROPPED  # the legend shows what a cell can be coloured by
             )
         )
         legend.setObjectName("muted")
+        legend.setWordWrap(True)
         legend.setToolTip("Each cell: confirmed actions, coloured by the least advanced one")
         return legend
 
@@ -180,10 +195,11 @@ class DashboardPage(Page):
         self.completion_box = QWidget()
         self.completion_grid = QGridLayout(self.completion_box)
         self.completion_grid.setContentsMargins(0, 0, 0, 0)
-        self.completion_grid.setVerticalSpacing(6)
+        # Tight rows: nine bars and the lists' tabs must fit under each other in a 700 px high window.
+        self.completion_grid.setVerticalSpacing(3)
         completion_card.add(self.completion_box)
         # "80% · 1/3" explained once, under the bars (each bar's tooltip spells out its own figures).
-        key = QLabel("Bar: average % complete · actions done / confirmed")
+        key = QLabel("Bar: average % complete · done / confirmed actions")
         key.setObjectName("muted")
         key.setWordWrap(True)
         completion_card.add(key)
@@ -191,17 +207,21 @@ class DashboardPage(Page):
 
     def _build_cell_card(self) -> None:
         self.cell_card = Card("Actions in the selected cell")
-        self.cell_title = PlainLabel("Click a cell of the heat map to list its actions.")
+        self.cell_title = PlainLabel("No cell selected yet.")
         self.cell_title.setObjectName("muted")
         self.cell_title.setWordWrap(True)
-        self.cell_list = QListWidget()
+        # Until a cell is clicked the list says what it is for, in its middle (not an empty white box).
+        self.cell_list = HintListWidget("Click a coloured cell to list its actions here.")
         self.cell_list.setWordWrap(True)
-        # Fixed heights: filling the card on a click must not move the heat map above it.
-        self.cell_list.setFixedHeight(84)
+        self.cell_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Heights that never follow the content: filling the card on a click must not move the heat map
+        # above it. The list takes the height the heat map leaves (its size hint is its minimum).
+        self.cell_list.setMinimumHeight(44)
+        self.cell_list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.cell_title.setFixedHeight(self.cell_title.fontMetrics().lineSpacing() * 2 + 4)
         self.cell_list.itemDoubleClicked.connect(self._open_action)
         self.cell_card.add(self.cell_title)
-        self.cell_card.add(self.cell_list, 0)
+        self.cell_card.add(self.cell_list, 1)
 
     def _build_attention_tabs(self) -> None:
         self.tabs = QTabWidget()
@@ -210,7 +230,7 @@ class DashboardPage(Page):
             ("overdue", "Overdue"),
             (Status.BLOCKED, Status.BLOCKED.display),
             ("stale", "Stale"),
-            ("changes", "Last 30 days"),
+            ("changes", "Recent"),
         ):
             widget = QListWidget()
             widget.setObjectName("attentionList")
@@ -221,6 +241,13 @@ class DashboardPage(Page):
             widget.itemDoubleClicked.connect(self._open_action)
             self.lists[key] = widget
             self.tabs.addTab(widget, caption)
+        self.tabs.setTabToolTip(2, f"Open actions with no update in {STALE_DAYS} days or more")
+        self.tabs.setTabToolTip(3, "Progress updates in the last 30 days")
+        # Every tab in view: no scroll arrows hiding "Stale" and "Recent" at 1024 px. Tighter tabs than
+        # the stylesheet's, and the column never narrower than its tab bar (see _fit_tabs).
+        self.tabs.setUsesScrollButtons(False)
+        self.tabs.tabBar().setExpanding(False)
+        self.tabs.setStyleSheet("QTabBar::tab { padding: 6px 8px; }")
 
     def _build_columns(self, heat_card: Card, completion_card: Card) -> None:
         # Two independent columns: the heat map takes the height it needs, the lists take the rest.
@@ -229,8 +256,9 @@ class DashboardPage(Page):
         left, right = QVBoxLayout(), QVBoxLayout()
         left.setSpacing(12)
         right.setSpacing(12)
-        left.addWidget(heat_card, 1)
-        left.addWidget(self.cell_card, 0)
+        # The heat map as tall as its rows (its size hint); the selected cell's card takes the rest.
+        left.addWidget(heat_card, 0)
+        left.addWidget(self.cell_card, 1)
         right.addWidget(completion_card, 0)
         right.addWidget(self.tabs, 1)
         # The heat map has an Unconfirmed column too: it gets the larger share, so names keep their room.
@@ -258,6 +286,10 @@ class DashboardPage(Page):
         # A last column, as in the briefing: actions no recommendation has been confirmed for yet.
         self.heat.setColumnCount(len(recs) + 1)
         self.heat.setHorizontalHeaderLabels([f"R{r['number']}" for r in recs] + ["?"])  # "?" as in "R4?"
+        # Never so narrow that a column is cut: every column, the shortest names and a scrollbar fit.
+        scrollbar = self.heat.verticalScrollBar().sizeHint().width()
+        least = self.heat.columnCount() * HEAT_CELL + NAME_LEAST + scrollbar + 2 * self.heat.frameWidth() + 4
+        self.heat.setMinimumWidth(least)
         for r, (_org_id, name) in enumerate(orgs):
             header = QTableWidgetItem(short_name(name))
             header.setToolTip(tooltip_text(name))
@@ -306,7 +338,37 @@ class DashboardPage(Page):
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
         if watched is self.heat and event.type() == QEvent.Type.Resize:
             self._fit_heat()
+            # The page's own resize comes before its children are placed: the share is settled here,
+            # once the map's card has its place (stable: the room does not depend on the map's height).
+            self._share_height()
         return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._share_height)  # once the layout has placed the cards at the new size
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self._share_height)
+
+    def _share_height(self) -> None:
+        """The heat map as tall as its rows when the window has the room, else what the selected cell's
+        card leaves it (the map scrolls): a box layout would otherwise keep the map's full height and cut
+        the card off at the bottom of a 700 px high window."""
+        top = self.heat_card.geometry().top()
+        if top <= 0:
+            return  # not laid out yet
+        bottom = self.height() - self.layout_.contentsMargins().bottom()
+        # What the card holds besides the map (caption, legend, margins) at its width (the labels wrap); its
+        # height for that width counts the map as capped.
+        card = self.heat_card
+        card_height = card.sizeHint().height()
+        if card.hasHeightForWidth():
+            card_height = card.heightForWidth(card.width())
+        around = card_height - min(self.heat.sizeHint().height(), self.heat.maximumHeight())
+        room = bottom - top - 12 - self.cell_card.minimumSizeHint().height() - around
+        wanted = self.heat.sizeHint().height()  # AdjustToContents: every row
+        self.heat.setMaximumHeight(max(self.heat.minimumHeight(), min(wanted, room)))
 
     def _fit_heat(self) -> None:
         """Give the organisation names what the columns leave over; elide the rest (full name in tooltip)."""
@@ -314,19 +376,22 @@ class DashboardPage(Page):
         metrics = QFontMetrics(header.font())
         items = [self.heat.verticalHeaderItem(r) for r in range(self.heat.rowCount())]
         names = [short_name(i.data(Qt.ItemDataRole.UserRole) or i.text()) for i in items if i]
-        wanted = max((metrics.horizontalAdvance(n) for n in names), default=80) + 24
+        wanted = max((metrics.horizontalAdvance(n) for n in names), default=80) + 20
         rows_height = self.heat.rowCount() * header.defaultSectionSize()
         needs_scrollbar = rows_height + self.heat.horizontalHeader().height() > self.heat.height() - 4
         scrollbar = self.heat.verticalScrollBar().sizeHint().width() if needs_scrollbar else 0
         room = self.heat.width() - self.heat.columnCount() * HEAT_CELL - scrollbar - 4
-        width = max(96, min(wanted, room))  # names elide (full name in the tooltip) before columns scroll
+        # Names elide (full name in the tooltip) before any column is cut or scrolls; 72 px still shows
+        # "DHSC" or "Northsh…" at 1024 px.
+        width = max(NAME_LEAST, min(wanted, room))
         header.setFixedWidth(width)
         for r in range(self.heat.rowCount()):
             item = self.heat.verticalHeaderItem(r)
             if item is None:
                 continue
             full = item.data(Qt.ItemDataRole.UserRole) or item.text()
-            shown = metrics.elidedText(short_name(full), Qt.TextElideMode.ElideRight, width - 20)
+            # In the middle: "Nort…ICB" and "Nort…ICS" stay apart where "North…" twice would not.
+            shown = metrics.elidedText(short_name(full), Qt.TextElideMode.ElideMiddle, width - 16)
             if shown != item.text():
                 item.setText(shown)
 
@@ -366,11 +431,17 @@ class DashboardPage(Page):
             bar = QProgressBar()
             bar.setRange(0, 100)
             bar.setValue(rec["completion"])
-            bar.setFormat(f"{rec['completion']}% · {rec[Status.DONE]}/{rec['actions']}")
+            # "0% · 0/0" read as a failure: a recommendation nobody has an action for yet says so.
+            counts = f"{rec['completion']}% · {rec[Status.DONE]}/{rec['actions']}"
+            bar.setFormat(counts if rec["actions"] else "none yet")
             bar.setFixedWidth(112)
+            bar.setFixedHeight(max(label.sizeHint().height(), 20))
+            noun = "action" if rec["actions"] == 1 else "actions"
             bar.setToolTip(
                 f"Recommendation {rec['number']}: average completion {rec['completion']}%, "
-                f"{rec[Status.DONE]} of {rec['actions']} action(s) done"
+                f"{rec[Status.DONE]} of {rec['actions']} confirmed {noun} done"
+                if rec["actions"]
+                else f"Recommendation {rec['number']}: no confirmed actions yet"
             )
             self.completion_grid.addWidget(label, row, 0)
             self.completion_grid.addWidget(title, row, 1)
@@ -382,7 +453,7 @@ class DashboardPage(Page):
             widget = self.lists[key]
             widget.clear()
             for a in data[key]:
-                due = f" · due {a['due']}" if a.get("due") else ""
+                due = f" · due {display_date(a['due'])}" if a.get("due") else ""
                 item = QListWidgetItem(f"{a['organisation'] or '—'}: {a['text']}{due}")
                 item.setData(ACTION_ROLE, a["id"])
                 if a.get("status"):
@@ -397,13 +468,21 @@ class DashboardPage(Page):
         for u in data["recent_changes"]:
             what = status_label(u["new_status"]) if u.get("new_status") else f"{u.get('new_percent')}%"
             item = QListWidgetItem(
-                f"{str(u['at'])[:10]}  {u['organisation'] or '—'}: {what} — {u['text'][:80]}"
+                f"{display_date(u['at'])}  {u['organisation'] or '—'}: {what} — {u['text'][:80]}"
             )
             item.setData(ACTION_ROLE, u["action_id"])
             changes.addItem(item)
         if not data["recent_changes"]:
             changes.addItem(QListWidgetItem("No updates in the last 30 days."))
-        self.tabs.setTabText(3, f"Last 30 days ({len(data['recent_changes'])})")
+        self.tabs.setTabText(3, f"Recent ({len(data['recent_changes'])})")
+        self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """The lists' column is at least as wide as its tab bar: the heat map's names elide instead."""
+        bar = self.tabs.tabBar()
+        bar.ensurePolished()
+        width = sum(bar.tabSizeHint(i).width() for i in range(bar.count()))
+        self.tabs.setMinimumWidth(width + 6)
 
     def open_cell(self, row: int, column: int) -> None:
         item = self.heat.item(row, column)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -22,7 +22,7 @@ from desktop.operations.changes import Changes
 from desktop.pages import Page
 from desktop.qtmodels import Column, DictTableModel
 from desktop.widgets.common import PageHeader
-from desktop.widgets.dates import DATE_HINT, filter_date
+from desktop.widgets.dates import DATE_HINT, display_datetime, filter_date
 from knowledge.vocab import Entity
 
 # The page shows at most this many entries, the newest (the filters narrow it down).
@@ -30,7 +30,7 @@ SHOWN = 2000
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 HISTORY_COLUMNS = [
-    Column("at", "When", format=lambda v: str(v or "")[:16].replace("T", " ")),
+    Column("at", "When", format=display_datetime),  # SORT_ROLE keeps the ISO timestamp
     Column("who", "Who"),
     Column("what", "What"),
     Column("change", "Change", format=lambda v: str(v or "").capitalize()),
@@ -64,12 +64,45 @@ class HistoryPage(Page):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.layout_.addWidget(self.table, 1)
         self.info = QLabel()
         self.info.setObjectName("muted")
         self.layout_.addWidget(self.info)
         self._seq = 0
+
+    def _size_columns(self) -> None:
+        """Columns that fit the window at 1024 px: the short ones (when, what, change) as wide as their
+        text, the person's name a set width, and the details and the note share what is left. Longer text
+        ends in "…" and the cell's tooltip holds all of it (DictTableModel's ToolTipRole)."""
+        header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(48)
+        header.setStretchLastSection(False)
+        fit, set_width = QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Interactive
+        modes = (fit, set_width, set_width, fit, QHeaderView.ResizeMode.Stretch, set_width)
+        for column, mode in enumerate(modes):
+            header.setSectionResizeMode(column, mode)
+        # Who, what and note follow the width (_share_width): the viewport's resize, which comes after the
+        # table's own (a filter on the table would read the old viewport width).
+        self.table.viewport().installEventFilter(self)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns fit instead
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
+        from PySide6.QtCore import QEvent
+
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._share_width()
+        return super().eventFilter(watched, event)
+
+    def _share_width(self) -> None:
+        """Who, what and note take a share of the width (within bounds); the details, the longest text,
+        stretch over the rest, so at 1024 px every column is in view and none needs a sideways scrollbar."""
+        # What the content-sized columns (when, change) leave; the details get about two fifths of it.
+        rest = self.table.viewport().width() - self.table.columnWidth(0) - self.table.columnWidth(3)
+        for column, share, least, most in ((1, 0.2, 90, 220), (2, 0.2, 128, 170), (5, 0.18, 70, 360)):
+            self.table.setColumnWidth(column, int(max(least, min(most, rest * share))))
 
     def _build_filters(self) -> None:
         row = QHBoxLayout()
@@ -79,12 +112,21 @@ class HistoryPage(Page):
             self.entity.addItem(entity.label, entity.value)
         self.who = QComboBox()
         self.who.addItem("Anyone", None)
+        # Combos as wide as a short entry, not their longest one: the row must fit at 1024 px.
+        for combo in (self.entity, self.who):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.since = QLineEdit()
         self.until = QLineEdit()
-        for edit, hint in ((self.since, "from, e.g. 01/06/2024"), (self.until, "to, e.g. 30/06/2024")):
+        # The same hints as the search page's date filters (and short: the row must fit at 1024 px).
+        for edit, hint in ((self.since, "From 1/6/2024"), (self.until, "To 30/6/2024")):
             edit.setPlaceholderText(hint)
+            edit.setToolTip(f"A whole day, {DATE_HINT}")
             edit.setClearButtonEnabled(True)
-            edit.setMaximumWidth(150)
+            # Wide enough for its hint ("from, e.g. 0…" was cut), and room for the clear button.
+            edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance(hint) + 40)
+            edit.setMaximumWidth(edit.minimumWidth() + 40)
+            edit.setAccessibleName(hint.split()[0] + " date")
             edit.returnPressed.connect(self.refresh)
         self.entity.currentIndexChanged.connect(self.refresh)
         self.who.currentIndexChanged.connect(self.refresh)
@@ -141,9 +183,11 @@ class HistoryPage(Page):
             return
         self._set_people(people)
         self.model.set_rows([_row(e) for e in reversed(found)])  # newest first
-        self.table.resizeColumnsToContents()
+        # No entry with a note (the usual case): the column would only take the details' room.
+        self.table.setColumnHidden(5, not any(e.get("note") for e in found))
+        self._share_width()  # the content-sized columns may have changed width with the rows
         more = f" (the newest {SHOWN}; narrow the filters to see older ones)" if len(found) >= SHOWN else ""
-        self.info.setText(f"{len(found)} change(s){more}")
+        self.info.setText(f"{len(found)} change{'' if len(found) == 1 else 's'}{more}")
         self.loadedEntries.emit(len(found))
 
     def _set_people(self, people: list[str]) -> None:

@@ -38,12 +38,12 @@ from desktop.widgets.common import (
     side_by_side,
     status_dot,
 )
-from desktop.widgets.dates import DateField
+from desktop.widgets.dates import DateField, display_date
 
 DOC_COLUMNS = [
     Column("title", "Title"),
     Column("kind", "Kind", format=lambda v: KIND_LABELS.get(v or "", v or "")),
-    Column("date", "Date", format=lambda v: v or "—"),
+    Column("date", "Date", format=lambda v: display_date(v) or "—"),  # sorts on the ISO value
     Column("organisation", "Organisation", format=lambda v: v or "—"),
     Column("pages", "Pages", align_right=True, format=lambda v: "—" if v is None else str(v)),
     Column("passages", "Passages", align_right=True),
@@ -63,19 +63,28 @@ def document_passages(db: Any, document_id: int) -> list[dict[str, Any]]:
     return [dict(p) for p in _passages(db, document_id)]
 
 
-# Lines that start a line of their own: list items, and "Label: value" lines (Date:, Venue:, Chair:).
-_LIST_ITEM = re.compile(r"^\s*(([-*•·]|\d+[.)]|[a-z][.)])\s+|[A-Z][\w ()/&-]{0,30}:\s)")
+# Lines that start a line of their own: list items, and "Label: value" lines (Date:, Venue:, Chair:, and
+# attendee lists whose markers the extraction dropped: "St Anselm's Hospitals NHS Trust: Consultant ...").
+_LIST_ITEM = re.compile(r"^\s*(([-*•·]|\d+[.)]|[a-z][.)])\s+|[A-Z][\w ()/&'’.,-]{0,60}:\s)")
+# A line this much shorter than the text's longest ended where its writer ended it, not at a wrap column.
+_SHORT_LINE = 0.75
 
 
 def reflow(text: str) -> str:
-    """Text with its hard line breaks joined into paragraphs; list items and blank lines stay on their own."""
+    """Text with its hard line breaks joined into paragraphs; list items, lines after a short line (the
+    last of a list: "Veritas Imaging Ltd (supplier session only)") and blank lines stay on their own."""
+    lines = text.splitlines()
+    wrap = max((len(line.strip()) for line in lines), default=0)
     out: list[str] = []
-    for line in text.splitlines():
+    previous = ""
+    for line in lines:
         stripped = line.strip()
-        if out and stripped and out[-1] and not _LIST_ITEM.match(line):
+        ended = len(previous) < _SHORT_LINE * wrap
+        if out and stripped and out[-1] and not ended and not _LIST_ITEM.match(line):
             out[-1] = f"{out[-1]} {stripped}"
         else:
             out.append(stripped)
+        previous = stripped
     return "\n".join(out)
 
 
@@ -97,7 +106,10 @@ class DocumentFilter(QSortFilterProxyModel):
         if self.kind and row.get("kind") != self.kind:
             return False
         if self.text:
-            hay = " ".join(str(row.get(k) or "") for k in ("title", "organisation", "date")).lower()
+            # The date as stored and as shown: "2023-10" and "Oct 2023" both find it.
+            shown = display_date(row.get("date"))
+            hay = " ".join(str(row.get(k) or "") for k in ("title", "organisation", "date")) + " " + shown
+            hay = hay.lower()
             return all(word in hay for word in self.text.split())
         return True
 
@@ -240,7 +252,8 @@ class LibraryPage(Page):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in enumerate((0, 138, 96, 120, 60, 80)):
+        # Date: room for "28 Oct 2026" and the sort arrow; Passages: for its header.
+        for col, width in enumerate((0, 138, 116, 120, 60, 88)):
             if width:
                 self.table.setColumnWidth(col, width)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -342,9 +355,10 @@ class LibraryPage(Page):
             return
         self.doc_title.setText(doc.get("title") or "(untitled)")
         meta = [KIND_LABELS.get(doc.get("kind") or "", doc.get("kind") or "")]
-        for key in ("date", "organisation"):
-            if doc.get(key):
-                meta.append(str(doc[key]))
+        if doc.get("date"):
+            meta.append(display_date(doc["date"]))
+        if doc.get("organisation"):
+            meta.append(str(doc["organisation"]))
         meta.append(f"{doc.get('passages') or 0} passages")
         if doc.get("source_path"):
             meta.append(str(doc["source_path"]).rsplit("/", 1)[-1])

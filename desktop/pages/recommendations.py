@@ -26,6 +26,7 @@ from desktop.operations.changes import Changes
 from desktop.pages import Page
 from desktop.style import color, status_color, status_label
 from desktop.widgets.common import PageHeader, PlainLabel, html_escape
+from desktop.widgets.dates import display_date
 from desktop.widgets.sets import SetSwitcher, import_set_dialog
 from knowledge.vocab import LinkState, Status
 
@@ -70,11 +71,17 @@ class RecItem(QWidget):
         # Counts first: "100%" alone read as "recommendation achieved" when one action of one
         # organisation was done; the bar is the mean completion of the confirmed actions only.
         done, actions = rec.get(Status.DONE, 0), rec["actions"]
-        bar.setFormat(f"{done} of {actions} action(s) done · average {rec['completion']}%")
-        bar.setToolTip(
-            f"Average completion of the {actions} confirmed action(s); it says how far those actions "
-            "have got, not that the recommendation is achieved"
-        )
+        if actions:
+            noun = "action" if actions == 1 else "actions"
+            bar.setFormat(f"{done} of {actions} {noun} done · average {rec['completion']}%")
+            bar.setToolTip(
+                f"Average completion of the {actions} confirmed {noun}; it says how far "
+                f"{'that action has' if actions == 1 else 'those actions have'} got, "
+                "not that the recommendation is achieved"
+            )
+        else:
+            bar.setFormat("No confirmed actions yet")
+            bar.setToolTip("No organisation has a confirmed action against this recommendation yet")
         bar.setFixedHeight(16)
         layout.addWidget(title)
         layout.addWidget(bar)
@@ -201,7 +208,8 @@ class RecommendationsPage(Page):
         includes = json.loads(rec.get("includes") or "[]")
         excludes = json.loads(rec.get("excludes") or "[]")
         if includes or excludes:
-            parts.append("<table width='100%' cellspacing='0' cellpadding='4'><tr>")
+            # 99%, not 100%: Qt's rich text adds the cell padding on top and shows a sideways scrollbar.
+            parts.append("<table width='99%' cellspacing='0' cellpadding='4'><tr>")
             parts.append(
                 "<td width='50%' valign='top'><b>Counts</b><ul>"
                 + "".join(f"<li>{html_escape(i)}</li>" for i in includes)
@@ -222,15 +230,16 @@ class RecommendationsPage(Page):
         ]
         parts.append(f"<h3>Actions ({len(actions)})</h3>")
         if actions:
-            parts.append("<table width='100%' cellspacing='0' cellpadding='4'>")
+            parts.append("<table width='99%' cellspacing='0' cellpadding='4'>")
             for a in actions:
-                due = html_escape(a.get("due") or "")
+                # Day and month held together; the year may wrap in a narrow pane (no sideways scrollbar).
+                due = html_escape(display_date(a.get("due"))).replace(" ", "&nbsp;", 1)
                 parts.append(
                     f"<tr><td width='22%' valign='top'>{html_escape(a['organisation'] or '—')}</td>"
                     f"<td width='40%'><a href='action:{a['id']}'>{html_escape(a['text'])}</a></td>"
-                    f"<td width='17%' style='white-space:nowrap'>{_status_cell(a['status'])}</td>"
+                    f"<td width='17%'>{_status_cell(a['status'])}</td>"
                     f"<td width='8%' align='right'>{a['percent']}%</td>"
-                    f"<td width='13%' style='white-space:nowrap'>{due}</td></tr>"
+                    f"<td width='13%'>{due}</td></tr>"
                 )
             parts.append("</table>")
         else:

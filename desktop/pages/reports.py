@@ -34,12 +34,21 @@ from knowledge.vocab import ReportKind
 _FIRST_HEADER = re.compile(r"(<table>\s*<thead>\s*<tr>\s*)<th([ >])")
 
 
-def preview_html(html: str) -> str:
+def first_column_width(view_width: int) -> int:
+    """Pixels for a preview table's first column (organisation or action names) in a view this wide."""
+    return max(110, min(300, int(view_width * 0.24)))
+
+
+def preview_html(html: str, first_width: int | None = None) -> str:
     """The report's HTML adjusted for Qt's rich-text engine, which sizes table columns evenly: the first
-    column (organisation or action names) gets a fixed share so names wrap at words, not letters."""
+    column (organisation or action names) gets a fixed share so names wrap at words, not letters.
+
+    `first_width` gives that share in pixels: with the preview's word-only wrapping (no "plann-ed") Qt
+    ignores a percentage, and names wrapped to one word a line ("Royal College / of / Radiologists")."""
     html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)  # the export's CSS is for browsers
+    width = str(first_width) if first_width else "26%"
+    html = _FIRST_HEADER.sub(rf'\1<th width="{width}"\2', html)
     # 99%, not auto: Qt's table layout otherwise overflows by a pixel and shows a sideways scrollbar.
-    html = _FIRST_HEADER.sub(r'\1<th width="26%"\2', html)
     return html.replace("<table>", '<table width="99%">')
 
 
@@ -95,6 +104,16 @@ def report_kinds() -> list[Any]:
     from knowledge import reports
 
     return sorted(reports.specs(), key=lambda spec: spec.target is not None)
+
+
+class _PreviewBrowser(QTextBrowser):
+    """The preview; says when its width changed (its tables' first column follows)."""
+
+    resized = Signal()
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.resized.emit()
 
 
 class ReportsPage(Page):
@@ -166,11 +185,13 @@ class ReportsPage(Page):
         self.redaction_note.setWordWrap(True)
         self.redaction_note.hide()
         p.addWidget(self.redaction_note)
-        self.preview = QTextBrowser()
+        self.preview = _PreviewBrowser()
         self.preview.setOpenExternalLinks(False)
         self.preview.document().setDefaultStyleSheet(preview_css())
         # Qt's default also breaks inside words ("plann-ed") when a table column is narrow.
         self.preview.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self._shown_width = 0
+        self.preview.resized.connect(self._preview_resized)
         p.addWidget(self.preview)
         body.addWidget(controls, 0, Qt.AlignmentFlag.AlignTop)
         body.addWidget(preview, 1)
@@ -285,12 +306,10 @@ class ReportsPage(Page):
             self.markdown, self.html = answer
             self.built = (kind, target, redact)  # what a save writes: the report as previewed
             self.preview.document().setDefaultStyleSheet(preview_css())  # the theme may have changed
-            shown = preview_html(self.html)
             if redact:
-                shown = mark_redactions(shown, _dark())
                 self.redaction_note.setText(redaction_line(placeholder_counts(self.markdown)))
             self.redaction_note.setVisible(redact)
-            self.preview.setHtml(shown)
+            self._show_preview()
             self.status.setText(f"{len(self.markdown.split()):,} words" + (" · redacted" if redact else ""))
             self.previewReady.emit(self.markdown)
 
@@ -364,6 +383,22 @@ class ReportsPage(Page):
     def copy_markdown(self) -> None:
         QGuiApplication.clipboard().setText(self.markdown)
         self.window_.show_message("Report copied to the clipboard as markdown.")
+
+    def _show_preview(self) -> None:
+        """The built report in the preview, its tables' first column sized for the preview's width."""
+        width = first_column_width(self.preview.viewport().width())
+        self._shown_width = width
+        shown = preview_html(self.html, width)
+        if self.built[2]:  # redacted
+            shown = mark_redactions(shown, _dark())
+        scroll = self.preview.verticalScrollBar().value()
+        self.preview.setHtml(shown)
+        self.preview.verticalScrollBar().setValue(scroll)
+
+    def _preview_resized(self) -> None:
+        # A wider or narrower window: the names' column follows (from the built HTML, no rebuild).
+        if self.html and abs(first_column_width(self.preview.viewport().width()) - self._shown_width) >= 16:
+            self._show_preview()
 
     def prepare_screenshot(self) -> None:
         self.refresh()

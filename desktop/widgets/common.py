@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QListWidget,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -247,6 +248,34 @@ class ClickableLabel(QLabel):
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         self.clicked.emit()
         super().mousePressEvent(event)
+
+
+class HintListWidget(QListWidget):
+    """A list that, while it is empty, says in its middle what will appear there (an empty white box
+    otherwise reads as something that failed to load)."""
+
+    def __init__(self, hint: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._hint = hint
+
+    def set_hint(self, text: str) -> None:
+        self._hint = text
+        self.viewport().update()
+
+    def hint(self) -> str:
+        return self._hint
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().paintEvent(event)
+        if self.count() or not self._hint:
+            return
+        from desktop.style import color
+
+        painter = QtGui.QPainter(self.viewport())
+        painter.setPen(QColor(color("muted")))
+        rect = self.viewport().rect().adjusted(12, 2, -12, -2)
+        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), self._hint)
+        painter.end()
 
 
 def status_dot(status: str) -> str:

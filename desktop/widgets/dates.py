@@ -32,6 +32,15 @@ def display_date(iso: str | None) -> str:
     return f"{day.day} {day.strftime('%b')} {day.year}"
 
 
+def display_datetime(iso: str | None) -> str:
+    """A stored timestamp in the same readable form, with its time to the minute: '2 Dec 2026 03:27'."""
+    if not iso:
+        return ""
+    text = str(iso)
+    time = text[11:16] if len(text) >= 16 and text[10] in "T " else ""
+    return f"{display_date(text)} {time}".rstrip()
+
+
 class DateField(QWidget):
     """A line edit that accepts the ways people write a date, with a calendar button beside it.
 

@@ -33,6 +33,7 @@ from knowledge.actions.rules import (
     stale_days,
 )
 from knowledge.actions.store import (
+    EditConflict,
     change_due_date,
     create_action,
     delete_action,
@@ -43,6 +44,7 @@ from knowledge.actions.store import (
 )
 
 __all__ = [
+    "EditConflict",
     "AMBER_WINDOW_DAYS",
     "DEFAULT_STALE_DAYS",
     "TRANSITIONS",

@@ -157,7 +157,7 @@ def list_actions(
         where.append(clause)
         params.extend(more)
     sql = _LIST_SQL + "".join(f" AND {clause}" for clause in where)
-    sql += " ORDER BY o.name COLLATE NOCASE, a.id"
+    sql += " ORDER BY o.name COLLATE NOCASE NULLS FIRST, a.id"  # no organisation first, on both back ends
     rows = _decorate(db, [dict(r) for r in db.query(sql, params)], today or date.today())
     if overdue is not None:
         rows = [r for r in rows if r["overdue"] == overdue]
@@ -258,7 +258,7 @@ def busiest_organisation(db: sqlite_utils.Database) -> str | None:
     """The name of the organisation with the most actions, None when no organisation has any."""
     row = db.execute(
         "SELECT o.name FROM organisations o JOIN actions a ON a.organisation_id = o.id"
-        " WHERE a.deleted_at IS NULL GROUP BY o.id ORDER BY count(*) DESC LIMIT 1"
+        " WHERE a.deleted_at IS NULL GROUP BY o.id ORDER BY count(*) DESC, o.id LIMIT 1"
     ).fetchone()
     return row[0] if row else None
 
@@ -275,7 +275,7 @@ def action_choices(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every action's id and text with its organisation's name (None when it has none), for a pick list."""
     sql = (
         "SELECT a.id, a.text, o.name FROM actions a LEFT JOIN organisations o ON o.id = a.organisation_id"
-        " WHERE a.deleted_at IS NULL ORDER BY o.name, a.id"
+        " WHERE a.deleted_at IS NULL ORDER BY o.name NULLS FIRST, a.id"
     )
     return [dict(r) for r in db.query(sql)]
 

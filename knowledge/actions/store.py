@@ -11,6 +11,8 @@ from knowledge.actions.queries import action_row, get_action, require_action
 from knowledge.actions.rules import check_transition
 from knowledge.changelog import record, who_of
 from knowledge.dates import now_iso, parse_at, parse_date
+from knowledge.errors import Refusal
+from knowledge.members import require_edit
 from knowledge.organisations import ensure_organisation, find_organisation, resolve_organisation
 from knowledge.vocab import Change, Entity, Status
 
@@ -18,6 +20,50 @@ _HISTORY_COLUMNS = (
     "action_id, at, recorded_at, who, old_status, new_status, old_percent, new_percent, old_due, new_due,"
     " note"
 )
+
+
+class EditConflict(Refusal):
+    """Someone else changed the action after this person loaded it: the save is refused, nothing lost.
+
+    `latest` is the change-log entry of the other person's change (who, at, change), for the message."""
+
+    def __init__(self, action_id: int, expected: int, current: int, latest: dict[str, Any] | None):
+        self.action_id, self.expected, self.current, self.latest = action_id, expected, current, latest
+        if latest:
+            by = f"{latest['who']} changed it ({latest['change']}) at {latest['recorded_at']}"
+        else:
+            by = "someone else changed it"
+        super().__init__(
+            f"action {action_id} was changed after you loaded it: {by}; your change was not saved —"
+            " reload it, then make your change again"
+        )
+
+
+def _conflict(db: sqlite_utils.Database, action_id: int, expected: int) -> EditConflict:
+    row = db.execute("SELECT version FROM actions WHERE id = ?", [action_id]).fetchone()
+    latest = db.execute(
+        "SELECT who, change, recorded_at FROM change_log WHERE entity = ? AND entity_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        [Entity.ACTION.value, action_id],
+    ).fetchone()
+    entry = {"who": latest[0], "change": latest[1], "recorded_at": latest[2]} if latest else None
+    return EditConflict(action_id, expected, int(row[0]) if row else expected, entry)
+
+
+def _claim(db: sqlite_utils.Database, action: dict[str, Any], expected_version: int | None) -> None:
+    """Before changing an action, inside the write's transaction: the person may change this organisation's
+    actions (a team workspace's rule; the server enforces it too), and the action is still at the version
+    they loaded. The version moves here with a compare-and-set, so of two saves made from the same version
+    one wins and the other gets EditConflict, whichever back end and however close together."""
+    require_edit(db, action["organisation_id"], f"action {action['id']}")
+    version = int(action.get("version") or 1)
+    if expected_version is not None and int(expected_version) != version:
+        raise _conflict(db, action["id"], int(expected_version))
+    moved = db.execute(
+        "UPDATE actions SET version = version + 1 WHERE id = ? AND version = ?", [action["id"], version]
+    )
+    if moved.rowcount != 1:
+        raise _conflict(db, action["id"], version)
 
 
 def _org_id(
@@ -135,6 +181,7 @@ def create_action(
     stamp, at_iso = now_iso(), parse_at(at)
     with db.atomic():
         org_id = _org_id(db, organisation, create=True, who=who)
+        require_edit(db, org_id, "actions")
         action_id = db.execute(
             """INSERT INTO actions (organisation_id, text, owner, original_due, due, status, percent,
                    source_passage_id, source_document_id, source_ref, roundtable_id, draft, created_at,
@@ -182,6 +229,7 @@ def update_progress(
     who: str | None = None,
     at: Any = None,
     validate: bool = True,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Record a dated progress update (status and/or percent and/or a note) as a new history row.
 
@@ -201,6 +249,7 @@ def update_progress(
         changed = target != old_status or pct != old_percent
         if not changed and not note:
             return _unchanged(action, target, pct)
+        _claim(db, action, expected_version)
         at_iso = parse_at(at)
         update_id = _append(
             db,
@@ -249,6 +298,7 @@ def change_due_date(
     reason: str,
     who: str | None = None,
     at: Any = None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Move the due date (None clears it); the reason is required and kept in the history with the old and
     new dates. The first due date ever set stays as original_due."""
@@ -257,6 +307,7 @@ def change_due_date(
     due_iso = parse_date(new_due)
     with db.atomic():
         action = require_action(db, action_id)
+        _claim(db, action, expected_version)
         status, percent = action["status"], action["percent"]
         at_iso = parse_at(at)
         update_id = _append(
@@ -344,6 +395,7 @@ def edit_action(
     organisation: str | int | None = None,
     draft: bool | None = None,
     who: str | None = None,
+    expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Change the wording, owner, organisation or draft flag; each change is noted in the history.
     `organisation` must already exist (by name or id). Returns the action as get_action does."""
@@ -351,11 +403,18 @@ def edit_action(
         action = require_action(db, action_id)
         changes, notes = _edits(db, action, text, owner, organisation, draft)
         if changes:
+            _claim(db, action, expected_version)
+            if "organisation_id" in changes:  # moving an action needs the right to change the new one too
+                require_edit(db, changes["organisation_id"], "actions")
             sets = ", ".join(f"{k} = ?" for k in changes)
             db.execute(
                 f"UPDATE actions SET {sets}, updated_at = ? WHERE id = ?",
                 [*changes.values(), now_iso(), action_id],
             )
+            if "text" in changes:
+                # The matcher judged the old wording: a re-worded action must be asked again whether any
+                # recommendation fits (match_checks is derived data, so it is dropped, not logged).
+                db.execute("DELETE FROM match_checks WHERE action_id = ?", [action_id])
             status, percent = action["status"], action["percent"]
             _append(
                 db,
@@ -403,6 +462,7 @@ def delete_action(db: sqlite_utils.Database, action_id: int, *, who: str | None 
         action = action_row(db, action_id)
         if action is None or action["deleted_at"] is not None:
             return False
+        _claim(db, action, None)
         name = who_of(db, who)
         db.execute(
             "UPDATE actions SET deleted_at = ?, deleted_by = ? WHERE id = ?", [now_iso(), name, action_id]
@@ -420,6 +480,7 @@ def restore_action(db: sqlite_utils.Database, action_id: int, *, who: str | None
             raise LookupError(f"no action with id {action_id}")
         if action["deleted_at"] is None:
             return False
+        _claim(db, action, None)
         db.execute("UPDATE actions SET deleted_at = NULL, deleted_by = NULL WHERE id = ?", [action_id])
         before = {"deleted": True, "deleted_at": action["deleted_at"], "deleted_by": action["deleted_by"]}
         _log(db, action_id, Change.RESTORED, who=who, before=before, after=_summary(action))

@@ -15,6 +15,7 @@ from knowledge.reports.common import (
     day,
     progress_summary,
     set_title,
+    status_cell,
     status_label,
     suggested_count,
 )
@@ -149,7 +150,7 @@ def _briefing_recommendation(
         w.table(
             ["Organisation", "Action", "Status", "%", "Due"],
             [
-                [a["organisation"], a["text"], status_label(a["status"]), f"{a['percent']}%", day(a["due"])]
+                [a["organisation"], a["text"], status_cell(a["status"]), f"{a['percent']}%", day(a["due"])]
                 for a in actions
             ],
         )
@@ -216,7 +217,7 @@ def _summary_table(w: Writer, items: list[dict[str, Any]], *, overdue: bool = Fa
                     a["owner"],
                     day(a["due"]),
                     a["days_overdue"],
-                    status_label(a["status"]),
+                    status_cell(a["status"]),
                 ]
                 for a in items
             ],

@@ -7,7 +7,7 @@ from typing import Any
 import sqlite_utils
 
 from knowledge.reports.as_at import AsAt, reconstructs, suggested_as_at
-from knowledge.vocab import LinkState, Rag, Status, values
+from knowledge.vocab import LinkState, Rag, Status, status_display, values
 
 ACTION_HEADERS = ["Organisation", "Action", "Owner", "Due", "Status", "%", "RAG"]
 
@@ -17,6 +17,12 @@ def status_label(status: str | None) -> str:
     if not status:
         return "–"
     return Status(status).label if status in values(Status) else status
+
+
+def status_cell(status: str | None, overdue: bool = False) -> str:
+    """A status in a table's Status column: the vocabulary's display words ("In progress (overdue)"), as the
+    window shows them; running text keeps status_label's lower-case words ("2 in progress")."""
+    return status_display(status) + (" (overdue)" if overdue else "")
 
 
 def rag_label(rag: str | None) -> str:
@@ -58,7 +64,7 @@ def action_rows(actions: list[dict[str, Any]], *, with_org: bool = True) -> list
     rows = []
     for a in actions:
         row = [a["organisation"] or "(no organisation)"] if with_org else []
-        status = status_label(a["status"]) + (" (overdue)" if a["overdue"] else "")
+        status = status_cell(a["status"], bool(a["overdue"]))
         row += [a["text"], a["owner"], day(a["due"]), status, f"{a['percent']}%", rag_label(a["rag"])]
         rows.append(row)
     return rows

@@ -10,7 +10,7 @@ import sqlite_utils
 from knowledge.codebook import BUILTIN_SET, list_recommendations
 from knowledge.organisations import find_organisation, list_organisations
 from knowledge.reports.as_at import AsAt, reconstructs, report_actions
-from knowledge.reports.common import ACTION_HEADERS, action_rows, change_text, day, status_label
+from knowledge.reports.common import ACTION_HEADERS, action_rows, change_text, day, status_cell
 from knowledge.reports.registry import Evidence, ReportError, ReportKindSpec, register
 from knowledge.reports.writer import Writer
 from knowledge.vocab import ReportKind, Status
@@ -48,7 +48,7 @@ def build_organisation_report(
         w.table(
             ["Action", "Owner", "Due", "Days overdue", "Status"],
             [
-                [a["text"], a["owner"], day(a["due"]), a["days_overdue"], status_label(a["status"])]
+                [a["text"], a["owner"], day(a["due"]), a["days_overdue"], status_cell(a["status"])]
                 for a in overdue
             ],
         )
@@ -89,7 +89,7 @@ def _by_recommendation(
             [
                 a["text"],
                 ", ".join(str(n) for n in a["suggested"]) or "–",
-                status_label(a["status"]),
+                status_cell(a["status"]),
                 day(a["due"]),
             ]
             for a in groups[None]

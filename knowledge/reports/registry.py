@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import sqlite_utils
 
+from knowledge.codebook import BUILTIN_SET, list_recommendations
 from knowledge.vocab import ReportKind
 
 Target = Literal["number", "name", "id"]
@@ -63,6 +64,16 @@ class ReportKindSpec:
         except ValueError:
             raise ValueError(f"expected a {self.target_text}, got {value!r}") from None
 
+    def target_choices(self, db: sqlite_utils.Database, set_slug: str | None = None) -> list[tuple[str, Any]]:
+        """The (label, value) pairs a person picks a target from. Recommendation numbers are per set, so a
+        kind targeted by number lists one set's recommendations: `set_slug`'s, else the built-in set's;
+        the other kinds are not numbered by set and ignore it."""
+        if self.targets is None:
+            return []
+        if self.target == "number":
+            return recommendation_targets(db, set_slug)
+        return self.targets(db)
+
     def evidence_wanted(self, db: sqlite_utils.Database, target: Any) -> list[int]:
         """The recommendation numbers to find evidence for (none for a report that quotes no search)."""
         return self.evidence_for(db, target) if self.evidence_for else []
@@ -71,8 +82,19 @@ class ReportKindSpec:
 _KINDS: dict[str, ReportKindSpec] = {}
 
 
+def recommendation_targets(db: sqlite_utils.Database, set_slug: str | None = None) -> list[tuple[str, Any]]:
+    """("R1: title", 1) for each recommendation of one set (the built-in set unless `set_slug` names
+    another). Never every set's at once: each set numbers its own from 1, so a mixed list offers two R1s
+    and the number picked would build the built-in set's report whichever was meant."""
+    return [(f"R{r.number}: {r.title}", r.number) for r in list_recommendations(db, set_slug or BUILTIN_SET)]
+
+
 def register(spec: ReportKindSpec) -> ReportKindSpec:
-    """Add a report kind (each kind's module calls this once, on import)."""
+    """Add a report kind (each kind's module calls this once, on import). A kind targeted by recommendation
+    number lists its targets per set (recommendation_targets), whatever list its module gave, so callers
+    of `spec.targets(db)` get the built-in set's numbers and target_choices(db, slug) another set's."""
+    if spec.target == "number" and spec.targets is not None:
+        spec = replace(spec, targets=recommendation_targets)
     _KINDS[spec.kind.value] = spec
     return spec
 

@@ -101,8 +101,10 @@ def _action_sources(db: sqlite_utils.Database, actions: list[dict[str, Any]]) ->
     return [
         dict(r)
         for r in db.query(
-            f"SELECT DISTINCT d.title AS document_title, p.page, p.section FROM passages p"
-            f" JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})",
+            # Each source once, in the order of its first passage (both back ends alike).
+            f"SELECT d.title AS document_title, p.page, p.section FROM passages p"
+            f" JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})"
+            " GROUP BY d.title, p.page, p.section ORDER BY min(p.id)",
             ids,
         )
     ]

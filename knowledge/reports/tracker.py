@@ -11,7 +11,7 @@ import sqlite_utils
 from knowledge.codebook import BUILTIN_SET
 from knowledge.redact import describe_counts
 from knowledge.reports.as_at import AsAt, report_actions
-from knowledge.reports.common import day, progress_summary, rag_label, status_label
+from knowledge.reports.common import day, progress_summary, rag_label, status_cell
 from knowledge.reports.registry import Evidence, ReportKindSpec, register
 from knowledge.reports.writer import Writer
 from knowledge.vocab import LinkState, Rag, ReportKind, Status, values
@@ -133,7 +133,7 @@ def _cell(header: str, row: dict[str, Any]) -> Any:
     """A markdown cell: status and RAG in words, as other reports write them ('blocked (overdue)')."""
     value = row[header]
     if header == "Status":
-        return status_label(value) + (" (overdue)" if row["Days overdue"] else "")
+        return status_cell(value, bool(row["Days overdue"]))
     if header == "RAG":
         return rag_label(value)
     if header == "% complete":

@@ -49,7 +49,8 @@ def describe(entry: dict[str, Any]) -> str:
         return "; ".join(f"{key} {_value(key, before[key])} -> {_value(key, after[key])}" for key in changed)
     # A delete or removal says what went; anything else what it is now.
     shown = before if entry["change"] in (Change.DELETED, Change.REMOVED) else after or before
-    keys = [key for key in ("title", "name", "text", "recommendation", "state", "status") if key in shown]
+    named = ("title", "name", "login", "text", "recommendation", "state", "status", "role")
+    keys = [key for key in named if key in shown]
     return ", ".join(f"{key} {_value(key, shown[key])}" for key in keys[:2])
 
 

@@ -318,33 +318,29 @@ class Searcher:
     def _syntax_allowed(
         self, query: ParsedQuery, allowed: np.ndarray | None, index: VectorIndex
     ) -> np.ndarray | None:
-        """The passages a query's syntax allows, within `allowed`; None when the syntax changes nothing."""
+        """The passages a query's syntax allows, within `allowed`; None when the syntax changes nothing.
+
+        The same FTS5 expressions either way: matched by FTS5 in a file, by the term index on a team
+        workspace (which has no FTS5)."""
+        excludes_only = query.excluded and not query.constrains
         if self.on_server:
-            return self._syntax_allowed_server(query, allowed, index)
-        if query.constrains:
-            ids = self._fts_ids(fts_match(query))
-            return ids if allowed is None else np.intersect1d(ids, allowed, assume_unique=True)
-        drop = self._fts_ids(fts_exclusions(query)) if query.excluded else None
+            with self._lock:
+                found = self._evaluation()
+                constrained = found.matching(match_expr(query)) if query.constrains else None
+                drop = found.matching(exclusions_expr(query)) if excludes_only else None
+        else:
+            constrained = self._fts_ids(fts_match(query)) if query.constrains else None
+            drop = self._fts_ids(fts_exclusions(query)) if excludes_only else None
+        if constrained is not None and allowed is not None:
+            return np.intersect1d(constrained, allowed, assume_unique=True)
+        if constrained is not None:
+            return constrained
         if drop is None or not len(drop):
             return None
         return np.setdiff1d(index.ids() if allowed is None else allowed, drop, assume_unique=True)
 
     def _evaluation(self) -> Evaluation:
         return Evaluation(self._server_terms(), fetch_passages(self.db))
-
-    def _syntax_allowed_server(
-        self, query: ParsedQuery, allowed: np.ndarray | None, index: VectorIndex
-    ) -> np.ndarray | None:
-        """_syntax_allowed on a team workspace: the same FTS5 expressions, matched by the term index."""
-        with self._lock:
-            found = self._evaluation()
-            if query.constrains:
-                ids = found.matching(match_expr(query))
-                return ids if allowed is None else np.intersect1d(ids, allowed, assume_unique=True)
-            drop = found.matching(exclusions_expr(query)) if query.excluded else None
-        if drop is None or not len(drop):
-            return None
-        return np.setdiff1d(index.ids() if allowed is None else allowed, drop, assume_unique=True)
 
     def _fts_ids(self, match: str | None) -> np.ndarray:
         if match is None:

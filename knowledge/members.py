@@ -16,6 +16,7 @@ from typing import Any
 from knowledge.changelog import record, who_of
 from knowledge.dates import now_iso
 from knowledge.errors import Refusal
+from knowledge.organisations import find_organisation
 from knowledge.pg.connection import PermissionRefused
 from knowledge.pg.schema import ROLES, member_role, workspace_roles
 from knowledge.store import is_team
@@ -79,14 +80,10 @@ def _check_login(login: str) -> str:
 def _organisation_ids(db: Any, names: list[str]) -> list[tuple[int, str]]:
     found = []
     for name in names:
-        row = db.execute(
-            "SELECT id, name FROM organisations WHERE name = ? COLLATE NOCASE", [name.strip()]
-        ).fetchone()
-        if row is None and name.strip().isdigit():
-            row = db.execute("SELECT id, name FROM organisations WHERE id = ?", [int(name)]).fetchone()
-        if row is None:
+        org = find_organisation(db, name)  # by id, name in any case, or normalised name, as everywhere
+        if org is None:
             raise MemberError(f"no organisation called {name!r}: add it first (roundtable org add)")
-        found.append((int(row[0]), str(row[1])))
+        found.append((int(org["id"]), str(org["name"])))
     return found
 
 

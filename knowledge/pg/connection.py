@@ -9,6 +9,7 @@ IntegrityError on both back ends), except a refused permission, which becomes Pe
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -170,14 +171,14 @@ class PgDatabase:
 
     # -- the calls knowledge/ uses ---------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> Cursor:
-        stripped = sql.strip().upper()
-        if stripped.startswith("PRAGMA"):
-            return self._pragma(stripped)
+        head = _head(sql)
+        if head == "PRAGMA":
+            return self._pragma(sql.strip().upper())
         text, returns_id = translate(sql)
         if text == "BEGIN":
             raise sqlite3.OperationalError("use db.atomic() for a transaction on the PostgreSQL store")
         cur, rows = self._send(text, _params(params))
-        if cur.rowcount and cur.rowcount > 0 and not stripped.startswith(("SELECT", "WITH")):
+        if cur.rowcount and cur.rowcount > 0 and head not in ("SELECT", "WITH"):
             self.total_changes += cur.rowcount
         lastrowid = None
         if returns_id and rows:
@@ -278,6 +279,13 @@ class PgDatabase:
     def login(self) -> str:
         """The PostgreSQL role this connection acts as: the member whose changes these are."""
         return self.member_login
+
+
+@functools.lru_cache(maxsize=2048)
+def _head(sql: str) -> str:
+    """A statement's first word, upper case (cached: the same statements run again and again)."""
+    words = sql.split(None, 1)
+    return words[0].upper() if words else ""
 
 
 def _is_psycopg(exc: BaseException) -> bool:

@@ -238,3 +238,25 @@ def test_evidence_search_reads_a_summary_as_prose_not_query_syntax(fresh_db, db_
     import_paths(fresh_db, [corpus])
     found, _ = evidence_passages(fresh_db, db_path, [1], mode="keyword", limit=5, set_slug="liability-prose")
     assert any("personally" in p["text"] for p in found[1][:3])
+
+
+def test_a_confirmed_action_near_every_action_votes_less_than_a_distinctive_one():
+    """A vote is nearness in the background's deviations: a hub example (near every generic action) must
+    not pull an action as hard as a distinctive example equally near it."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from indexes.matching import _Learned, _votes
+
+    rng = np.random.default_rng(7)
+    hub, rare, noise = np.eye(8)[0], np.eye(8)[1], rng.normal(0, 0.3, (40, 8))
+    background = hub + noise  # generic actions all lean towards the hub example
+    background /= np.linalg.norm(background, axis=1, keepdims=True)
+    model = SimpleNamespace(background=background, recs=[object(), object(), object()])
+    learned = _Learned(np.array([10, 11]), np.vstack([hub, rare]), np.array([0, 1]), ["hub", "rare"])
+    action = ((hub + rare) / np.sqrt(2))[None, :]  # as near one example as the other
+    votes = _votes(model, action, learned)[0]
+    assert votes[1] > votes[0] + 1.0
+    assert votes[2] == 0.0  # a recommendation nobody has taught gets no vote either way
+    assert not _votes(model, action, _Learned(np.zeros(0, int), np.zeros((0, 8)), np.zeros(0, int), [])).any()

@@ -238,14 +238,6 @@ class ReportsPage(Page):
         """The set a report of this kind is about, when the kind takes one (recommendation, briefing...)."""
         return self.set_switcher.slug() if "set_slug" in self._spec().options else None
 
-    def _targets(self, spec: Any) -> list[tuple[str, Any]]:
-        slug = self._set_slug()
-        if slug is None or spec.kind != ReportKind.RECOMMENDATION:  # the others are not numbered by set
-            return spec.targets(self.db) if spec.targets else []
-        from knowledge.codebook import list_recommendations
-
-        return [(f"R{r.number}: {r.title}", r.number) for r in list_recommendations(self.db, slug)]
-
     def _kind_changed(self) -> None:
         spec = self._spec()
         self.set_switcher.fill(self.db)
@@ -254,7 +246,7 @@ class ReportsPage(Page):
         current = self.target.currentData()
         self.target.blockSignals(True)
         self.target.clear()
-        for label, value in self._targets(spec):
+        for label, value in spec.target_choices(self.db, self._set_slug()):
             self.target.addItem(label, value)
         index = self.target.findData(current)
         self.target.setCurrentIndex(max(index, 0))

@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -381,6 +381,16 @@ class _Learned:
     vectors: np.ndarray
     rec: np.ndarray
     texts: list[str]
+    _nulls: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)
+
+    def null(self, background: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """How near generic NHS actions come to each confirmed action (mean, deviation): worked out once,
+        not again for every action a batch scores."""
+        key = id(background)
+        if key not in self._nulls:
+            generic = background @ self.vectors.T
+            self._nulls[key] = (generic.mean(axis=0), np.maximum(generic.std(axis=0), SIGMA_FLOOR))
+        return self._nulls[key]
 
     def without(self, action_id: int | None) -> _Learned:
         """An action never teaches its own suggestion (re-suggesting an already confirmed action)."""
@@ -456,9 +466,8 @@ def _votes(model: _Model, vectors: np.ndarray, learned: _Learned) -> np.ndarray:
     votes = np.zeros((len(vectors), len(model.recs)))
     if not len(learned.rec):
         return votes
-    generic = model.background @ learned.vectors.T  # how near generic actions come to each example
-    spread = np.maximum(generic.std(axis=0), SIGMA_FLOOR)
-    nearness = (vectors @ learned.vectors.T - generic.mean(axis=0)) / spread
+    mean, spread = learned.null(model.background)
+    nearness = (vectors @ learned.vectors.T - mean) / spread
     for i in np.unique(learned.rec):
         votes[:, i] = nearness[:, learned.rec == i].max(axis=1)
     return votes

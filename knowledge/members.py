@@ -51,6 +51,16 @@ class Member:
         }
 
 
+def _membership(login: str, role: str, organisations: list[str]) -> dict[str, Any]:
+    """What the change log keeps of a membership, before or after a change."""
+    return {"login": login, "role": role, "organisations": organisations}
+
+
+def _log(db: Any, who: str | None, change: str, *, before: Any = None, after: Any = None) -> None:
+    """One change-log entry for a membership (members have no numeric id: the login is in the entry)."""
+    record(db, who=who, entity=Entity.MEMBER, entity_id=None, change=change, before=before, after=after)
+
+
 def _require_team(db: Any) -> None:
     if not is_team(db):
         raise MemberError(
@@ -135,14 +145,7 @@ def add_member(
             db.execute(
                 "INSERT INTO member_organisations (login, organisation_id) VALUES (?, ?)", [login, org_id]
             )
-        record(
-            db,
-            who=who,
-            entity=Entity.MEMBER,
-            entity_id=None,
-            change=Change.ADDED,
-            after={"login": login, "role": role, "organisations": [n for _, n in orgs]},
-        )
+        _log(db, who, Change.ADDED, after=_membership(login, role, [n for _, n in orgs]))
     return get_member(db, login)
 
 
@@ -174,14 +177,12 @@ def set_role(
                 "INSERT INTO member_organisations (login, organisation_id) VALUES (?, ?)",
                 [before.login, org_id],
             )
-        record(
+        _log(
             db,
-            who=who,
-            entity=Entity.MEMBER,
-            entity_id=None,
-            change=Change.CHANGED,
-            before={"login": before.login, "role": before.role, "organisations": before.organisations},
-            after={"login": before.login, "role": role, "organisations": [n for _, n in orgs]},
+            who,
+            Change.CHANGED,
+            before=_membership(before.login, before.role, before.organisations),
+            after=_membership(before.login, role, [n for _, n in orgs]),
         )
     return get_member(db, login)
 
@@ -197,14 +198,7 @@ def remove_member(db: Any, login: str, *, who: str | None = None) -> Member:
         for group in workspace_roles(db).values():
             _role_sql(db, "REVOKE {} FROM {}", group, before.login)
         db.execute("DELETE FROM members WHERE login = ?", [before.login])
-        record(
-            db,
-            who=who,
-            entity=Entity.MEMBER,
-            entity_id=None,
-            change=Change.REMOVED,
-            before={"login": before.login, "role": before.role, "organisations": before.organisations},
-        )
+        _log(db, who, Change.REMOVED, before=_membership(before.login, before.role, before.organisations))
     return before
 
 

@@ -49,6 +49,21 @@ def test_members_list_and_roles(team):
     assert {"bruno", "erin", "vic"} <= set(members)
 
 
+def test_membership_changes_are_in_the_log_with_what_they_were(team):
+    url, _ = team
+    ok(roundtable("--db", url, "members", "set-role", "vic", "--role", "contributor", "--org", "Trust B"))
+    ok(roundtable("--db", url, "members", "remove", "vic"))
+    log = [json.loads(line) for line in ok(roundtable("--db", url, "log", "--json")).splitlines()]
+    vic = [e for e in log if e["entity"] == "member" and "vic" in json.dumps([e["before"], e["after"]])]
+    by_change = {e["change"]: e for e in vic}
+    assert by_change["added"]["after"] == {"login": "vic", "role": "viewer", "organisations": []}
+    assert by_change["changed"]["before"] == by_change["added"]["after"]
+    became = {"login": "vic", "role": "contributor", "organisations": ["Trust B"]}
+    assert by_change["changed"]["after"] == became
+    assert by_change["removed"]["before"] == by_change["changed"]["after"]
+    assert all(e["who"] == "postgres" for e in vic)
+
+
 def test_a_contributor_changes_only_their_organisations_actions(team):
     url, ids = team
     alice = as_member(url, "alice")
